@@ -1,0 +1,179 @@
+/**
+ * Stream chunks. Content chunks (text, refusal, tool calls) are told apart
+ * from metadata chunks (usage, finish, metadata), so the pipeline knows
+ * whether anything was emitted before a failure.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema, Stream } from "effect"
+import { ChatResponse, FinishReason } from "./Chat.ts"
+import * as Content from "./Content.ts"
+import { omitUndefined } from "../internal/omitUndefined.ts"
+import { Usage } from "./Usage.ts"
+
+/**
+ * A piece of answer text.
+ *
+ * @since 0.1.0
+ */
+export class TextDelta extends Schema.TaggedClass<TextDelta>()("TextDelta", {
+  text: Schema.String
+}) {}
+
+/**
+ * A piece of a refusal message.
+ *
+ * @since 0.1.0
+ */
+export class RefusalDelta extends Schema.TaggedClass<RefusalDelta>()("RefusalDelta", {
+  text: Schema.String
+}) {}
+
+/**
+ * A piece of a tool call, as it arrives. `id` and `name` come with the first
+ * piece of each call; `index` ties the pieces together.
+ *
+ * @since 0.1.0
+ */
+export class ToolCallDelta extends Schema.TaggedClass<ToolCallDelta>()("ToolCallDelta", {
+  index: Schema.Int,
+  id: Schema.optionalKey(Schema.String),
+  name: Schema.optionalKey(Schema.String),
+  argumentsDelta: Schema.String
+}) {}
+
+/**
+ * A tool call, complete: emitted once all its pieces have arrived.
+ *
+ * @since 0.1.0
+ */
+export class ToolCall extends Schema.TaggedClass<ToolCall>()("ToolCall", {
+  index: Schema.Int,
+  id: Schema.String,
+  name: Schema.String,
+  arguments: Schema.String
+}) {}
+
+/**
+ * Token usage (streams usually report it at the end).
+ *
+ * @since 0.1.0
+ */
+export class UsageChunk extends Schema.TaggedClass<UsageChunk>()("Usage", {
+  usage: Usage
+}) {}
+
+/**
+ * Why the answer ended.
+ *
+ * @since 0.1.0
+ */
+export class Finish extends Schema.TaggedClass<Finish>()("Finish", {
+  reason: FinishReason,
+  raw: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * Response metadata: the provider's response id and the answering model.
+ *
+ * @since 0.1.0
+ */
+export class Metadata extends Schema.TaggedClass<Metadata>()("Metadata", {
+  id: Schema.optionalKey(Schema.String),
+  model: Schema.optionalKey(Schema.String),
+  requestId: Schema.optionalKey(Schema.String),
+  providerRequestId: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * Any stream chunk.
+ *
+ * @since 0.1.0
+ */
+export const ChatChunk = Schema.Union([TextDelta, RefusalDelta, ToolCallDelta, ToolCall, UsageChunk, Finish, Metadata])
+
+/**
+ * @since 0.1.0
+ */
+export type ChatChunk = typeof ChatChunk.Type
+
+/**
+ * True for chunks that carry answer content; after one of these a stream can
+ * no longer be retried from scratch without the caller seeing it twice.
+ *
+ * @since 0.1.0
+ */
+export const isContent = (chunk: ChatChunk): boolean =>
+  chunk._tag === "TextDelta" || chunk._tag === "RefusalDelta" || chunk._tag === "ToolCallDelta" ||
+  chunk._tag === "ToolCall"
+
+/**
+ * Folds a stream into the `ChatResponse` a non-streaming call would have
+ * returned. Tool calls come from the complete `ToolCall` chunks.
+ *
+ * @since 0.1.0
+ */
+export const collect = <E, R>(
+  stream: Stream.Stream<ChatChunk, E, R>,
+  provider = "unknown"
+): Effect.Effect<ChatResponse, E, R> =>
+  Stream.runFold(stream, () => new Collector(provider), (acc, chunk) => acc.add(chunk)).pipe(
+    Effect.map((acc) => acc.done())
+  )
+
+class Collector {
+  text = ""
+  refusal: string | undefined
+  calls: Array<ToolCall> = []
+  finish: Finish | undefined
+  usage: Usage | undefined
+  meta: { id?: string; model?: string; requestId?: string; providerRequestId?: string } = {}
+  constructor(readonly provider: string) {}
+
+  add(chunk: ChatChunk): this {
+    switch (chunk._tag) {
+      case "TextDelta":
+        this.text += chunk.text
+        break
+      case "RefusalDelta":
+        this.refusal = (this.refusal ?? "") + chunk.text
+        break
+      case "ToolCall":
+        this.calls.push(chunk)
+        break
+      case "Usage":
+        this.usage = chunk.usage
+        break
+      case "Finish":
+        this.finish = chunk
+        break
+      case "Metadata":
+        this.meta = { ...this.meta, ...chunk }
+        break
+    }
+    return this
+  }
+
+  done(): ChatResponse {
+    const content: Array<Content.AssistantPart> = []
+    if (this.text.length > 0) content.push(Content.text(this.text))
+    for (const call of this.calls) {
+      content.push(new Content.ToolCallPart({ id: call.id, name: call.name, arguments: call.arguments }))
+    }
+    const { id, model, requestId, providerRequestId } = this.meta
+    return new ChatResponse({
+      provider: this.provider,
+      model: model ?? "unknown",
+      content,
+      finishReason: this.finish?.reason ?? "other",
+      ...omitUndefined({
+        id,
+        requestId,
+        providerRequestId,
+        refusal: this.refusal,
+        rawFinishReason: this.finish?.raw,
+        usage: this.usage
+      })
+    })
+  }
+}

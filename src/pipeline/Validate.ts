@@ -1,0 +1,142 @@
+/**
+ * The pipeline's first stage: caller input becomes trusted domain values, or
+ * an `InvalidRequest` naming the field. Constructed Schema class instances
+ * were validated by their constructor and pass straight through.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Schema, SchemaIssue } from "effect"
+import { CallOptionsSchema, type CallOptions, type Priority } from "../domain/CallOptions.ts"
+import { ChatRequest, type ChatRequestInput } from "../domain/Chat.ts"
+import { EmbedRequest, type EmbedRequestInput } from "../domain/Embedding.ts"
+import * as LlmError from "../LlmError.ts"
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const invalid = (provider: string, prefix: string | undefined, error: Schema.SchemaError): LlmError.LlmError => {
+  const first = formatter(error.issue).issues[0]
+  const path = (first?.path ?? []).map((segment) =>
+    typeof segment === "object" && segment !== null && "key" in segment ? segment.key : segment
+  )
+  const field = [prefix, ...path.map(String)].filter((s) => s !== undefined && s !== "").join(".")
+  const detail = first?.message ?? error.message
+  return LlmError.make(
+    provider,
+    new LlmError.InvalidRequest(field === "" ? { detail } : { detail: `${field}: ${detail}`, field })
+  )
+}
+
+const decodeChat = Schema.decodeUnknownEffect(ChatRequest)
+const decodeEmbed = Schema.decodeUnknownEffect(EmbedRequest)
+const decodeOptions = Schema.decodeUnknownEffect(CallOptionsSchema)
+
+/**
+ * Validates a chat request.
+ *
+ * @since 0.1.0
+ */
+export const chatRequest = (provider: string, input: ChatRequestInput): Effect.Effect<ChatRequest, LlmError.LlmError> =>
+  input instanceof ChatRequest
+    ? Effect.succeed(input)
+    : Effect.mapError(decodeChat(input), (error) => invalid(provider, undefined, error))
+
+/**
+ * Validates an embedding request; bare text(s) are accepted.
+ *
+ * @since 0.1.0
+ */
+export const embedRequest = (
+  provider: string,
+  input: EmbedRequestInput
+): Effect.Effect<EmbedRequest, LlmError.LlmError> => {
+  if (input instanceof EmbedRequest) return Effect.succeed(input)
+  const value = typeof input === "string" ? { input: [input] } : Array.isArray(input) ? { input } : input
+  return Effect.mapError(decodeEmbed(value), (error) => invalid(provider, undefined, error))
+}
+
+/**
+ * Call options after validation, with defaults filled in.
+ *
+ * @since 0.1.0
+ */
+export interface ResolvedOptions {
+  readonly priority: Priority
+  readonly requestId: string
+  readonly timeout: Duration.Duration | undefined
+  readonly key: string | undefined
+  readonly sessionId: string | undefined
+}
+
+let counter = 0
+const newRequestId = (): string => `req_${Date.now().toString(36)}${(counter++ & 0xffff).toString(36).padStart(3, "0")}${
+  Math.random().toString(36).slice(2, 8)
+}`
+
+/**
+ * Validates call options; a request id is generated when none is given.
+ *
+ * @since 0.1.0
+ */
+export const callOptions = (
+  provider: string,
+  options: CallOptions | undefined
+): Effect.Effect<ResolvedOptions, LlmError.LlmError> => {
+  if (options === undefined) {
+    return Effect.succeed({
+      priority: "normal",
+      requestId: newRequestId(),
+      timeout: undefined,
+      key: undefined,
+      sessionId: undefined
+    })
+  }
+  return decodeOptions(options).pipe(
+    Effect.mapError((error) => invalid(provider, "options", error)),
+    Effect.flatMap((valid) => {
+      let timeout: Duration.Duration | undefined
+      if (options.timeout !== undefined) {
+        const parsed = Duration.fromInput(options.timeout)
+        if (parsed._tag === "None" || Duration.isNegative(parsed.value) || Duration.isZero(parsed.value)) {
+          return Effect.fail(LlmError.make(
+            provider,
+            new LlmError.InvalidRequest({
+              field: "options.timeout",
+              detail: "options.timeout: expected a positive duration (millis or e.g. \"30 seconds\")"
+            })
+          ))
+        }
+        timeout = parsed.value
+      }
+      return Effect.succeed({
+        priority: valid.priority ?? "normal",
+        requestId: valid.requestId ?? newRequestId(),
+        timeout,
+        key: valid.key,
+        sessionId: valid.sessionId
+      })
+    })
+  )
+}
+
+/**
+ * The model for a call: the request's own, else the backend default, else an
+ * `InvalidRequest` naming `model`.
+ *
+ * @since 0.1.0
+ */
+export const model = (
+  provider: string,
+  requested: string | undefined,
+  fallback: string | undefined
+): Effect.Effect<string, LlmError.LlmError> => {
+  const chosen = requested ?? fallback
+  return chosen === undefined
+    ? Effect.fail(LlmError.make(
+      provider,
+      new LlmError.InvalidRequest({
+        field: "model",
+        detail: "model: no model in the request and no default model configured for this backend"
+      })
+    ))
+    : Effect.succeed(chosen)
+}

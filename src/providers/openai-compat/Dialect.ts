@@ -1,0 +1,41 @@
+/**
+ * How one member of the OpenAI-compatible family differs from OpenAI.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export interface Dialect {
+  /** `max_completion_tokens` (OpenAI now) or `max_tokens` (most compatible servers). */
+  readonly maxTokensField: "max_completion_tokens" | "max_tokens"
+  /** Role for the system prompt. */
+  readonly systemRole: "system" | "developer"
+  /** Whether `stream_options.include_usage` is understood. */
+  readonly streamUsage: boolean
+  /** Whether `top_k` is accepted (OpenAI rejects it; vLLM, Groq-style servers vary). */
+  readonly topK: boolean
+  /** Whether to send `encoding_format: "float"` for embeddings. */
+  readonly embeddingEncodingFormat: boolean
+  /** Route paths below the base URL. */
+  readonly paths: {
+    readonly chat: string
+    readonly embeddings: string
+    readonly models: string
+  }
+}
+
+/**
+ * OpenAI itself.
+ *
+ * @since 0.1.0
+ */
+export const openai: Dialect = {
+  maxTokensField: "max_completion_tokens",
+  systemRole: "system",
+  streamUsage: true,
+  topK: false,
+  embeddingEncodingFormat: true,
+  paths: { chat: "/chat/completions", embeddings: "/embeddings", models: "/models" }
+}

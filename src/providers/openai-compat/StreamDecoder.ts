@@ -1,0 +1,174 @@
+/**
+ * A chat-completions SSE stream as our chunks. Tool calls arrive in pieces
+ * keyed by `index` and are assembled here; usage may come in a last chunk
+ * with no choices (or under `x_groq`); errors may come as a `data:` object
+ * inside a 200 stream; `[DONE]` may be missing, in which case a received
+ * `finish_reason` and a clean end of body make a complete answer.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema, Stream } from "effect"
+import * as Chunk from "../../domain/ChatChunk.ts"
+import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as LlmError from "../../LlmError.ts"
+import type { SseEvent } from "../../transport/EventStream.ts"
+import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
+import * as FromWire from "./fromWire.ts"
+import { ChatCompletionChunk } from "./Wire.ts"
+
+const decodeChunk = Schema.decodeUnknownResult(ChatCompletionChunk)
+
+interface PendingCall {
+  readonly index: number
+  id: string | undefined
+  name: string | undefined
+  arguments: string
+}
+
+class Assembler {
+  private metadataSent = false
+  private finished = false
+  private done = false
+  private contentSent = false
+  private readonly calls = new Map<number, PendingCall>()
+
+  constructor(
+    private readonly http: ProviderHttp,
+    private readonly call: CallContext,
+    private readonly providerRequestId: string | undefined
+  ) {}
+
+  private invalid(detail: string, data: string): LlmError.LlmError {
+    return this.http.fail(
+      this.call,
+      new LlmError.InvalidResponse({ detail, snippet: this.http.snippet(data) }),
+      { providerRequestId: this.providerRequestId }
+    )
+  }
+
+  onEvent(event: SseEvent): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
+    if (this.done) return Effect.succeed([])
+    const data = event.data.trim()
+    if (data === "[DONE]") {
+      this.done = true
+      return Effect.succeed(this.flush(undefined))
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(data)
+    } catch {
+      return Effect.fail(this.invalid("stream chunk is not JSON", data))
+    }
+    if (typeof json === "object" && json !== null && "error" in json && json.error !== null) {
+      return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
+    }
+    const decoded = decodeChunk(json)
+    if (decoded._tag === "Failure") return Effect.fail(this.invalid(decoded.failure.message, data))
+    return Effect.succeed(this.onChunk(decoded.success))
+  }
+
+  private onChunk(chunk: typeof ChatCompletionChunk.Type): Array<Chunk.ChatChunk> {
+    const out: Array<Chunk.ChatChunk> = []
+    if (!this.metadataSent) {
+      this.metadataSent = true
+      out.push(
+        new Chunk.Metadata(omitUndefined({
+          id: chunk.id ?? undefined,
+          model: chunk.model ?? this.call.model,
+          requestId: this.call.requestId,
+          providerRequestId: this.providerRequestId
+        }))
+      )
+    }
+    for (const choice of chunk.choices ?? []) {
+      const delta = choice.delta
+      if (delta !== null && delta !== undefined) {
+        if (delta.content !== null && delta.content !== undefined && delta.content.length > 0) {
+          out.push(new Chunk.TextDelta({ text: delta.content }))
+        }
+        if (delta.refusal !== null && delta.refusal !== undefined && delta.refusal.length > 0) {
+          out.push(new Chunk.RefusalDelta({ text: delta.refusal }))
+        }
+        for (const piece of delta.tool_calls ?? []) {
+          let pending = this.calls.get(piece.index)
+          if (pending === undefined) {
+            pending = { index: piece.index, id: undefined, name: undefined, arguments: "" }
+            this.calls.set(piece.index, pending)
+          }
+          const id = piece.id ?? undefined
+          const name = piece.function?.name ?? undefined
+          const args = piece.function?.arguments ?? ""
+          if (id !== undefined) pending.id = id
+          if (name !== undefined) pending.name = (pending.name ?? "") + name
+          pending.arguments += args
+          out.push(new Chunk.ToolCallDelta({ index: piece.index, argumentsDelta: args, ...omitUndefined({ id, name }) }))
+        }
+      }
+      if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
+        out.push(...this.flush(choice.finish_reason))
+      }
+    }
+    const usage = FromWire.usage(chunk.usage ?? chunk.x_groq?.usage)
+    if (usage !== undefined) out.push(new Chunk.UsageChunk({ usage }))
+    if (!this.contentSent && out.some(Chunk.isContent)) this.contentSent = true
+    return out
+  }
+
+  // Emits the assembled tool calls, then the finish marker (once).
+  private flush(raw: string | undefined): Array<Chunk.ChatChunk> {
+    if (this.finished) return []
+    const out: Array<Chunk.ChatChunk> = []
+    const ordered = [...this.calls.values()].sort((a, b) => a.index - b.index)
+    for (const call of ordered) {
+      out.push(
+        new Chunk.ToolCall({
+          index: call.index,
+          id: call.id ?? `call_${call.index}`,
+          name: call.name ?? "",
+          arguments: call.arguments
+        })
+      )
+    }
+    this.calls.clear()
+    if (raw !== undefined || ordered.length > 0 || this.contentSent) {
+      this.finished = true
+      out.push(new Chunk.Finish(omitUndefined({
+        reason: raw === undefined ? (ordered.length > 0 ? "tool_calls" : "other") : FromWire.finishReason(raw),
+        raw
+      })))
+    }
+    return out
+  }
+
+  onEnd(): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
+    if (this.finished || this.done) return Effect.succeed([])
+    const missing = ["no finish_reason", "no [DONE]"].join(" and ")
+    return Effect.fail(this.http.fail(
+      this.call,
+      this.contentSent
+        ? new LlmError.StreamTruncated({ detail: `stream ended after content with ${missing}` })
+        : new LlmError.Network({ detail: `stream ended before any content with ${missing}` }),
+      { providerRequestId: this.providerRequestId }
+    ))
+  }
+}
+
+/**
+ * Decodes SSE events into chunks.
+ *
+ * @since 0.1.0
+ */
+export const decode = <R>(
+  events: Stream.Stream<SseEvent, LlmError.LlmError, R>,
+  http: ProviderHttp,
+  call: CallContext,
+  providerRequestId: string | undefined
+): Stream.Stream<Chunk.ChatChunk, LlmError.LlmError, R> =>
+  Stream.suspend(() => {
+    const assembler = new Assembler(http, call, providerRequestId)
+    return events.pipe(
+      Stream.mapEffect((event) => assembler.onEvent(event)),
+      Stream.concat(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))),
+      Stream.flattenIterable
+    )
+  })
