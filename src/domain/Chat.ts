@@ -44,7 +44,9 @@ export class ChatRequest extends Schema.Class<ChatRequest>("effect-llm-backends/
  *
  * @since 0.1.0
  */
-export type ChatRequestInput = ChatRequest | ConstructorParameters<typeof ChatRequest>[0]
+export type ChatRequestInput =
+  | ChatRequest
+  | (Omit<ConstructorParameters<typeof ChatRequest>[0], "messages"> & { readonly messages: ReadonlyArray<Message> })
 
 /**
  * Why generation stopped. `rawFinishReason` on the response keeps the

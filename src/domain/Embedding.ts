@@ -25,7 +25,7 @@ export class EmbedRequest extends Schema.Class<EmbedRequest>("effect-llm-backend
  */
 export type EmbedRequestInput =
   | EmbedRequest
-  | ConstructorParameters<typeof EmbedRequest>[0]
+  | (Omit<ConstructorParameters<typeof EmbedRequest>[0], "input"> & { readonly input: ReadonlyArray<string> })
   | string
   | ReadonlyArray<string>
 

@@ -147,9 +147,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return undefined
   }
 
-  const transportError = (call: CallContext, error: HttpClientError.HttpClientError) => {
+  // Once headers are in, any failure reading the body is the connection's
+  // (undici reports a dropped socket as a body decode error: "terminated").
+  const transportError = (call: CallContext, error: HttpClientError.HttpClientError, phase: "send" | "body") => {
     const reason = error.reason
     const text = Redact.snippet(reason.description ?? String(reason.cause ?? reason._tag), secrets)
+    if (phase === "body") return fail(call, new LlmError.Network({ detail: `connection lost while reading the body: ${text}` }))
     switch (reason._tag) {
       case "TransportError":
         return fail(call, new LlmError.Network({ detail: text }))
@@ -163,7 +166,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const send = (spec: RequestSpec, call: CallContext) =>
     client.execute(build(spec, call)).pipe(
-      Effect.mapError((error) => transportError(call, error)),
+      Effect.mapError((error) => transportError(call, error, "send")),
       Effect.flatMap((response) =>
         response.status >= 200 && response.status < 300 ? Effect.succeed(response) : failure(call, response)
       )
@@ -190,7 +193,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const invalid = (text: string, detail: string) =>
         fail(call, new LlmError.InvalidResponse({ detail, snippet: snippet(text) }), extra)
       return response.text.pipe(
-        Effect.mapError((error) => transportError(call, error)),
+        Effect.mapError((error) => transportError(call, error, "body")),
         Effect.flatMap((text) => {
           let parsed: unknown
           try {
@@ -213,7 +216,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const stream: ProviderHttp["stream"] = (spec, call) =>
     Effect.map(send(spec, call), (response) => ({
-      body: Stream.mapError(response.stream, (error) => transportError(call, error)),
+      body: Stream.mapError(response.stream, (error) => transportError(call, error, "body")),
       status: response.status,
       headers: response.headers,
       providerRequestId: providerRequestId(response.headers)

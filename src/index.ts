@@ -1,0 +1,46 @@
+/**
+ * effect-llm-backends: one typed, resilient Effect client for many AI backends.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as BackendConfigError from "./BackendConfigError.ts"
+/** @since 0.1.0 */
+export * as CallOptions from "./domain/CallOptions.ts"
+/** @since 0.1.0 */
+export * as Chat from "./domain/Chat.ts"
+/** @since 0.1.0 */
+export * as ChatChunk from "./domain/ChatChunk.ts"
+/** @since 0.1.0 */
+export * as Content from "./domain/Content.ts"
+/** @since 0.1.0 */
+export * as Embedding from "./domain/Embedding.ts"
+/** @since 0.1.0 */
+export * as Message from "./domain/Message.ts"
+/** @since 0.1.0 */
+export * as Model from "./domain/Model.ts"
+/** @since 0.1.0 */
+export * as ResponseFormat from "./domain/ResponseFormat.ts"
+/** @since 0.1.0 */
+export * as Tool from "./domain/Tool.ts"
+/** @since 0.1.0 */
+export * as Usage from "./domain/Usage.ts"
+/** @since 0.1.0 */
+export * as LlmBackend from "./LlmBackend.ts"
+/** @since 0.1.0 */
+export * as LlmError from "./LlmError.ts"
+/** @since 0.1.0 */
+export * as OpenAi from "./providers/openai/OpenAi.ts"
+/** @since 0.1.0 */
+export * as OpenAiCompat from "./providers/openai-compat/OpenAiCompat.ts"
+/** @since 0.1.0 */
+export * as OpenAiDialect from "./providers/openai-compat/Dialect.ts"
+/** @since 0.1.0 */
+export * as Pipeline from "./pipeline/Pipeline.ts"
+/** @since 0.1.0 */
+export * as ProviderHttp from "./transport/ProviderHttp.ts"
+/** @since 0.1.0 */
+export * as RetryAfter from "./transport/RetryAfter.ts"
+/** @since 0.1.0 */
+export * as EventStream from "./transport/EventStream.ts"
