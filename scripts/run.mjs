@@ -1,5 +1,5 @@
 // Runs a dev command (vitest, tsc, tsx) with the Node from .toolchain/ first on
-// PATH when scripts/toolchain.mjs installed one; otherwise as is.
+// PATH when scripts/toolchain.mjs installed one, and node_modules/.bin next.
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { delimiter, dirname, join } from "node:path"
@@ -7,8 +7,11 @@ import { fileURLToPath } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const toolchainBin = join(root, ".toolchain", "node_modules", ".bin")
+const localBin = join(root, "node_modules", ".bin")
 const env = { ...process.env }
-if (existsSync(join(toolchainBin, "node"))) env.PATH = `${toolchainBin}${delimiter}${env.PATH ?? ""}`
+const path = [localBin, env.PATH ?? ""]
+if (existsSync(join(toolchainBin, "node"))) path.unshift(toolchainBin)
+env.PATH = path.join(delimiter)
 const [command, ...args] = process.argv.slice(2)
 const child = spawn(command, args, { stdio: "inherit", env, shell: process.platform === "win32" })
 child.on("exit", (code, signal) => process.exit(signal === null ? code ?? 1 : 1))

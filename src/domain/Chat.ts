@@ -5,7 +5,7 @@
  */
 import { Schema } from "effect"
 import * as Content from "./Content.ts"
-import { Message } from "./Message.ts"
+import { Message, nonEmpty } from "./Message.ts"
 import { ResponseFormat } from "./ResponseFormat.ts"
 import { ToolChoice, ToolDefinition } from "./Tool.ts"
 import { Usage } from "./Usage.ts"
@@ -22,7 +22,7 @@ const positiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 export class ChatRequest extends Schema.Class<ChatRequest>("effect-llm-backends/ChatRequest")({
   model: Schema.optionalKey(Schema.NonEmptyString),
   system: Schema.optionalKey(Schema.String),
-  messages: Schema.NonEmptyArray(Message),
+  messages: nonEmpty(Message),
   tools: Schema.optionalKey(Schema.Array(ToolDefinition)),
   toolChoice: Schema.optionalKey(ToolChoice),
   parallelToolCalls: Schema.optionalKey(Schema.Boolean),
@@ -44,9 +44,7 @@ export class ChatRequest extends Schema.Class<ChatRequest>("effect-llm-backends/
  *
  * @since 0.1.0
  */
-export type ChatRequestInput =
-  | ChatRequest
-  | (Omit<ConstructorParameters<typeof ChatRequest>[0], "messages"> & { readonly messages: ReadonlyArray<Message> })
+export type ChatRequestInput = ChatRequest | ConstructorParameters<typeof ChatRequest>[0]
 
 /**
  * Why generation stopped. `rawFinishReason` on the response keeps the

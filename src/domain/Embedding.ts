@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { nonEmpty } from "./Message.ts"
 import { Usage } from "./Usage.ts"
 
 /**
@@ -13,7 +14,7 @@ import { Usage } from "./Usage.ts"
  */
 export class EmbedRequest extends Schema.Class<EmbedRequest>("effect-llm-backends/EmbedRequest")({
   model: Schema.optionalKey(Schema.NonEmptyString),
-  input: Schema.NonEmptyArray(Schema.String),
+  input: nonEmpty(Schema.String),
   dimensions: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
 }) {}
 
@@ -25,7 +26,7 @@ export class EmbedRequest extends Schema.Class<EmbedRequest>("effect-llm-backend
  */
 export type EmbedRequestInput =
   | EmbedRequest
-  | (Omit<ConstructorParameters<typeof EmbedRequest>[0], "input"> & { readonly input: ReadonlyArray<string> })
+  | ConstructorParameters<typeof EmbedRequest>[0]
   | string
   | ReadonlyArray<string>
 

@@ -7,6 +7,10 @@
 import { Schema } from "effect"
 import * as Content from "./Content.ts"
 
+// Arrays that must not be empty: checked as a length, so an empty array is
+// reported at the array itself (e.g. `messages`), not at a missing `[0]`.
+export const nonEmpty = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Schema.isMinLength(1))
+
 /**
  * A user turn.
  *
@@ -14,7 +18,7 @@ import * as Content from "./Content.ts"
  */
 export class UserMessage extends Schema.Class<UserMessage>("effect-llm-backends/UserMessage")({
   role: Schema.tag("user"),
-  content: Schema.NonEmptyArray(Content.UserPart)
+  content: nonEmpty(Content.UserPart)
 }) {}
 
 /**
@@ -24,7 +28,7 @@ export class UserMessage extends Schema.Class<UserMessage>("effect-llm-backends/
  */
 export class AssistantMessage extends Schema.Class<AssistantMessage>("effect-llm-backends/AssistantMessage")({
   role: Schema.tag("assistant"),
-  content: Schema.NonEmptyArray(Content.AssistantPart)
+  content: nonEmpty(Content.AssistantPart)
 }) {}
 
 /**
@@ -34,7 +38,7 @@ export class AssistantMessage extends Schema.Class<AssistantMessage>("effect-llm
  */
 export class ToolMessage extends Schema.Class<ToolMessage>("effect-llm-backends/ToolMessage")({
   role: Schema.tag("tool"),
-  content: Schema.NonEmptyArray(Content.ToolResultPart)
+  content: nonEmpty(Content.ToolResultPart)
 }) {}
 
 /**
@@ -51,8 +55,8 @@ export type Message = typeof Message.Type
 
 // Class constructors validate, so an empty array throws a SchemaError naming
 // `content`; pass plain objects to a backend to get a typed error instead.
-const toParts = <P>(content: string | ReadonlyArray<P>, text: (s: string) => P) =>
-  (typeof content === "string" ? [text(content)] : content) as readonly [P, ...Array<P>]
+const toParts = <P>(content: string | ReadonlyArray<P>, text: (s: string) => P): ReadonlyArray<P> =>
+  typeof content === "string" ? [text(content)] : content
 
 /**
  * A user turn from text or parts.
@@ -83,4 +87,4 @@ export const assistant = (content: string | ReadonlyArray<Content.AssistantPart>
  * @since 0.1.0
  */
 export const tool = (results: ReadonlyArray<Content.ToolResultPart>): ToolMessage =>
-  new ToolMessage({ content: results as readonly [Content.ToolResultPart, ...Array<Content.ToolResultPart>] })
+  new ToolMessage({ content: results })

@@ -27,7 +27,7 @@ const has = (value: string | undefined, pattern: RegExp) => value !== undefined 
 const QUOTA_CODE = /insufficient_quota|billing|quota_exceeded/i
 const CONTEXT_CODE = /context_length_exceeded|context_window_exceeded|string_above_max_length/i
 const CONTEXT_TEXT =
-  /context length|context window|maximum context|prompt is too long|input is too long|too many tokens|exceeds the (model's )?max/i
+  /context length|context window|maximum context|prompt is too long|input is too long|too many tokens|exceeds the model's (maximum|max|context)/i
 const FILTER_CODE = /content_filter|content_policy|responsible_ai|safety/i
 const FILTER_TEXT = /content (management )?policy|flagged by|safety system|blocked by (the )?safety/i
 
