@@ -1,0 +1,137 @@
+/**
+ * Replays real recorded OpenAI (and OpenAI-compatible) streams from
+ * ../shared/wire/streams: byte for byte from a local server, split at every
+ * byte boundary (and one byte per read), and re-framed with CRLF. Every variant must give the same
+ * chunks, and those must agree with an independent, naive reading of the
+ * file (split on blank lines, sum the deltas).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, type Layer, Redacted, Stream } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
+import { ChatChunk, Message, OpenAi } from "../../../src/index.ts"
+import * as FakeServer from "../../support/FakeServer.ts"
+import * as MemoryHttp from "../../support/MemoryHttp.ts"
+import * as Shared from "../../support/Shared.ts"
+
+const files = Shared.streamNames(/^(openai-chat-|compat-).*\.sse$/)
+const hi = { messages: [Message.user("Hi")] }
+const decoder = new TextDecoder()
+const encoder = new TextEncoder()
+
+interface Expected {
+  /** A finish_reason or [DONE] arrived: the stream must succeed; otherwise it must fail as truncated. */
+  readonly complete: boolean
+  readonly text: string
+  readonly refusal: string
+  readonly finish: string | undefined
+  readonly usage: { readonly input: number; readonly output: number } | undefined
+  readonly toolArguments: ReadonlyArray<string>
+}
+
+// The oracle: deliberately simple and separate from the code under test.
+const naive = (raw: string): Expected => {
+  let text = ""
+  let refusal = ""
+  let finish: string | undefined
+  let usage: Expected["usage"]
+  const tools: Array<string> = []
+  let done = false
+  const frames = raw.split(/\r?\n\r?\n/)
+  // SSE: an event not ended by a blank line when the body ends is dropped.
+  frames.pop()
+  for (const frame of frames) {
+    const data = frame.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n")
+    if (data === "[DONE]") done = true
+    if (data === "" || data === "[DONE]") continue
+    const json = JSON.parse(data)
+    for (const choice of json.choices ?? []) {
+      text += choice.delta?.content ?? ""
+      refusal += choice.delta?.refusal ?? ""
+      for (const call of choice.delta?.tool_calls ?? []) tools[call.index] = (tools[call.index] ?? "") + (call.function?.arguments ?? "")
+      if (choice.finish_reason) finish = choice.finish_reason
+    }
+    const u = json.usage ?? json.x_groq?.usage
+    if (u && (u.prompt_tokens !== undefined || u.completion_tokens !== undefined)) {
+      usage = { input: u.prompt_tokens ?? 0, output: u.completion_tokens ?? 0 }
+    }
+  }
+  return { complete: finish !== undefined || done, text, refusal, finish, usage, toolArguments: tools }
+}
+
+const backendOn = (layer: Layer.Layer<HttpClient.HttpClient>) =>
+  OpenAi.make({ apiKey: Redacted.make("sk-replay-0000000000"), baseUrl: "http://127.0.0.1:1/v1", model: "m" }).pipe(
+    Effect.provide(layer)
+  )
+
+const summarize = (chunks: ReadonlyArray<ChatChunk.ChatChunk>, complete: boolean): Expected => {
+  let text = ""
+  let refusal = ""
+  let finish: string | undefined
+  let usage: Expected["usage"]
+  const tools: Array<string> = []
+  for (const c of chunks) {
+    if (c._tag === "TextDelta") text += c.text
+    if (c._tag === "RefusalDelta") refusal += c.text
+    if (c._tag === "Finish") finish = c.raw
+    if (c._tag === "Usage") usage = { input: c.usage.inputTokens, output: c.usage.outputTokens }
+    if (c._tag === "ToolCall") tools[c.index] = c.arguments
+  }
+  return { complete, text, refusal, finish, usage, toolArguments: tools }
+}
+
+/** Runs a stream to its end, keeping the chunks and the failure reason, if any. */
+const replay = (backend: import("../../../src/LlmBackend.ts").Service) =>
+  Effect.gen(function*() {
+    const chunks: Array<ChatChunk.ChatChunk> = []
+    const result = yield* Effect.result(
+      Stream.runForEach(backend.stream(hi, { requestId: "replay" }), (chunk) => Effect.sync(() => chunks.push(chunk)))
+    )
+    const failure = result._tag === "Failure" ? result.failure.reason._tag : undefined
+    return { chunks, failure, key: JSON.stringify({ chunks, failure }) }
+  })
+
+describe.skipIf(!Shared.available)(`recorded OpenAI-format streams${Shared.skipReason}`, () => {
+  it("there are recordings to replay", () => {
+    assert.isAtLeast(files.length, 10)
+  })
+
+  for (const name of files) {
+    it.live(`${name}: whole from a server, every byte split, and CRLF agree with the recording`, () =>
+      Effect.gen(function*() {
+        const bytes = Shared.streamBytes(name)
+        const expected = naive(decoder.decode(bytes))
+
+        // 1. Byte for byte from a real local server.
+        const server = yield* FakeServer.make(() => ({ kind: "chunks", chunks: [bytes] }))
+        const live = yield* OpenAi.make({ apiKey: Redacted.make("sk-replay-0000000000"), baseUrl: `${server.url}/v1`, model: "m" }).pipe(
+          Effect.provide(FetchHttpClient.layer)
+        )
+        const whole = yield* replay(live)
+        assert.deepStrictEqual(summarize(whole.chunks, whole.failure === undefined), expected)
+        // A complete recording succeeds; an unterminated one is never a short success.
+        assert.strictEqual(whole.failure, expected.complete ? undefined : "StreamTruncated")
+        if (expected.complete) {
+          const collected = yield* ChatChunk.collect(live.stream(hi))
+          assert.strictEqual(collected.text, expected.text)
+        }
+
+        // 2. One byte per read: every boundary at once.
+        const bytewise = yield* backendOn(MemoryHttp.layer(() => Array.from(bytes, (b) => Uint8Array.of(b))))
+        assert.strictEqual((yield* replay(bytewise)).key, whole.key)
+
+        // 3. Two reads split at every byte boundary (the 100 KB recording: every 97th).
+        const step = bytes.length > 20_000 ? 97 : 1
+        let at = 0
+        const split = yield* backendOn(MemoryHttp.layer(() => [bytes.slice(0, at), bytes.slice(at)]))
+        for (at = 0; at <= bytes.length; at += step) {
+          const outcome = yield* replay(split)
+          if (outcome.key !== whole.key) assert.fail(`${name}: a different outcome when split at byte ${at}`)
+        }
+
+        // 4. Re-framed with CRLF line endings.
+        const crlf = encoder.encode(decoder.decode(bytes).replace(/\r?\n/g, "\r\n"))
+        const reframed = yield* backendOn(MemoryHttp.layer(() => [crlf]))
+        assert.strictEqual((yield* replay(reframed)).key, whole.key)
+      }), 120_000)
+  }
+})

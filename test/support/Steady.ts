@@ -1,0 +1,67 @@
+/**
+ * Steady (npm @stdy/cli), an OpenAPI mock server that validates every request
+ * against the spec: `x-steady-request-valid: true|false`, and on a violation
+ * a 400 with `x-steady-error-N-*` headers. Started per suite on a free
+ * loopback port and stopped with the scope.
+ */
+import { Effect, type Scope } from "effect"
+import { spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "node_modules", ".bin", "steady")
+
+const freePort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+export interface Steady {
+  readonly url: string
+}
+
+/** Starts Steady on `spec`; fails if it is not healthy within ~15 s. */
+export const make = (spec: string): Effect.Effect<Steady, unknown, Scope.Scope> =>
+  Effect.gen(function*() {
+    const port = yield* freePort
+    const url = `http://127.0.0.1:${port}`
+    yield* Effect.acquireRelease(
+      Effect.sync(() => spawn(bin, ["--host", "127.0.0.1", "-p", String(port), "--log-level", "summary", spec], { stdio: "ignore" })),
+      (child) => Effect.sync(() => child.kill("SIGTERM"))
+    )
+    yield* Effect.tryPromise(async () => {
+      for (let i = 0; i < 150; i++) {
+        try {
+          const response = await fetch(`${url}/_x-steady/health`)
+          if (response.ok) return
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      throw new Error(`steady did not become healthy on ${url}`)
+    })
+    return { url }
+  })
+
+/** The verdict Steady put on one response. */
+export interface Verdict {
+  readonly method: string
+  readonly url: string
+  readonly valid: boolean
+  readonly errors: ReadonlyArray<string>
+}
+
+export const verdictOf = (method: string, url: string, headers: Readonly<Record<string, string>>): Verdict => {
+  const errors: Array<string> = []
+  const count = Number(headers["x-steady-error-count"] ?? "0")
+  for (let i = 1; i <= count; i++) {
+    errors.push(`${headers[`x-steady-error-${i}-code`]} ${headers[`x-steady-error-${i}-path`]}: ${headers[`x-steady-error-${i}-message`]}`)
+  }
+  return { method, url, valid: headers["x-steady-request-valid"] === "true", errors }
+}
