@@ -62,7 +62,7 @@ export const make = (provider: Provider, options: Options = {}): Service => {
         name,
         new LlmError.InvalidRequest({
           field: "options.key",
-          detail: `options.key: no key named ${JSON.stringify(pinned)} (known: ${keys.map((k) => k.name).join(", ") || "none"})`
+          detail: `no key named ${JSON.stringify(pinned)} (known: ${keys.map((k) => k.name).join(", ") || "none"})`
         })
       ))
       : Effect.succeed(found.value)

@@ -22,7 +22,7 @@ const invalid = (provider: string, prefix: string | undefined, error: Schema.Sch
   const detail = first?.message ?? error.message
   return LlmError.make(
     provider,
-    new LlmError.InvalidRequest(field === "" ? { detail } : { detail: `${field}: ${detail}`, field })
+    new LlmError.InvalidRequest(field === "" ? { detail } : { detail, field })
   )
 }
 
@@ -101,7 +101,7 @@ export const callOptions = (
             provider,
             new LlmError.InvalidRequest({
               field: "options.timeout",
-              detail: "options.timeout: expected a positive duration (millis or e.g. \"30 seconds\")"
+              detail: "expected a positive duration (millis or e.g. \"30 seconds\")"
             })
           ))
         }
@@ -135,7 +135,7 @@ export const model = (
       provider,
       new LlmError.InvalidRequest({
         field: "model",
-        detail: "model: no model in the request and no default model configured for this backend"
+        detail: "no model in the request and no default model configured for this backend"
       })
     ))
     : Effect.succeed(chosen)

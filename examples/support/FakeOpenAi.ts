@@ -1,0 +1,118 @@
+/**
+ * A small OpenAI-compatible server on 127.0.0.1 for trying the examples with
+ * no key and no network. It answers chat (plain and streamed), embeddings and
+ * models, and can inject faults by name: put `[fault:429]`, `[fault:500]`,
+ * `[fault:503]`, `[fault:reset]` or `[fault:slow]` in the last user message.
+ *
+ *   npm run example examples/support/FakeOpenAi.ts        # serves until Ctrl-C
+ */
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+
+const words = (text: string) => text.split(/(?<=\s)/)
+
+const reply = (prompt: string) => `You said: ${prompt.replace(/\[fault:\w+\]/g, "").trim()}`
+
+const lastUserText = (body: { messages?: Array<{ role: string; content: unknown }> }): string => {
+  const last = [...(body.messages ?? [])].reverse().find((m) => m.role === "user")
+  if (last === undefined) return ""
+  return typeof last.content === "string"
+    ? last.content
+    : (last.content as Array<{ type: string; text?: string }>).map((p) => p.text ?? "").join(" ")
+}
+
+export interface Served {
+  readonly url: string
+  readonly close: () => Promise<void>
+  /** Requests received, by path. */
+  readonly hits: Map<string, number>
+}
+
+export const serve = (port = 0): Promise<Served> =>
+  new Promise((resolve) => {
+    const hits = new Map<string, number>()
+    const server = Http.createServer((req, res) => {
+      const parts: Array<Buffer> = []
+      req.on("data", (p: Buffer) => parts.push(p))
+      req.on("end", () => {
+        const path = (req.url ?? "").replace(/^\/v1/, "")
+        hits.set(path, (hits.get(path) ?? 0) + 1)
+        const body = parts.length > 0 ? JSON.parse(Buffer.concat(parts).toString("utf8")) : {}
+        const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+          res.writeHead(status, { "content-type": "application/json", "x-request-id": `fake-${Date.now()}`, ...headers })
+          res.end(JSON.stringify(value))
+        }
+        if (path === "/models") return json(200, { object: "list", data: [{ id: "fake-model", object: "model", created: 0, owned_by: "fake" }] })
+        if (path === "/embeddings") {
+          const input: Array<string> = typeof body.input === "string" ? [body.input] : body.input
+          return json(200, {
+            object: "list",
+            model: body.model,
+            data: input.map((text, index) => ({ object: "embedding", index, embedding: [text.length, index] })),
+            usage: { prompt_tokens: input.length, total_tokens: input.length }
+          })
+        }
+        if (path !== "/chat/completions") return json(404, { error: { message: `no route ${path}`, type: "invalid_request_error" } })
+        const prompt = lastUserText(body)
+        const fault = /\[fault:(\w+)\]/.exec(prompt)?.[1]
+        if (fault === "reset") return res.socket?.destroy()
+        if (fault === "429") return json(429, { error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }, { "retry-after": "1" })
+        if (fault === "500") return json(500, { error: { message: "The server had an error", type: "server_error" } })
+        if (fault === "503") return json(503, { error: { message: "Overloaded", type: "server_error" } })
+        const text = reply(prompt)
+        const usage = { prompt_tokens: prompt.length, completion_tokens: words(text).length, total_tokens: prompt.length + words(text).length }
+        const delay = fault === "slow" ? 300 : 0
+        if (body.stream !== true) {
+          setTimeout(() =>
+            json(200, {
+              id: "chatcmpl-fake",
+              object: "chat.completion",
+              created: 0,
+              model: body.model,
+              choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+              usage
+            }), delay)
+          return
+        }
+        res.writeHead(200, { "content-type": "text/event-stream" })
+        const frame = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`)
+        const chunk = (delta: unknown, finish: string | null = null) => ({
+          id: "chatcmpl-fake",
+          object: "chat.completion.chunk",
+          created: 0,
+          model: body.model,
+          choices: [{ index: 0, delta, finish_reason: finish }]
+        })
+        const pieces = words(text)
+        let i = 0
+        const next = () => {
+          if (i < pieces.length) {
+            frame(chunk(i === 0 ? { role: "assistant", content: pieces[i] } : { content: pieces[i] }))
+            i++
+            setTimeout(next, 20)
+            return
+          }
+          frame(chunk({}, "stop"))
+          if (body.stream_options?.include_usage) frame({ ...chunk({}), choices: [], usage })
+          res.end("data: [DONE]\n\n")
+        }
+        setTimeout(next, delay)
+      })
+    })
+    server.listen(port, "127.0.0.1", () => {
+      const { port: bound } = server.address() as AddressInfo
+      resolve({
+        url: `http://127.0.0.1:${bound}/v1`,
+        hits,
+        close: () => new Promise((done) => {
+          server.closeAllConnections()
+          server.close(() => done())
+        })
+      })
+    })
+  })
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const port = Number(process.env.PORT ?? "8787")
+  serve(port).then(({ url }) => console.log(`fake OpenAI-compatible server at ${url} (Ctrl-C to stop)`))
+}
