@@ -11,6 +11,8 @@ import type { ChatChunk } from "./domain/ChatChunk.ts"
 import type { EmbedRequestInput, EmbedResponse } from "./domain/Embedding.ts"
 import type { ModelInfo } from "./domain/Model.ts"
 import type { LlmError } from "./LlmError.ts"
+import type { Snapshot } from "./pipeline/Stats.ts"
+import type { RecentCall } from "./pipeline/Tracking.ts"
 
 /**
  * What a backend can do. A call to a capability it lacks fails with the
@@ -23,6 +25,24 @@ export interface Capabilities {
   readonly stream: boolean
   readonly embed: boolean
   readonly models: boolean
+}
+
+/**
+ * What the pipeline knows about a backend's calls.
+ *
+ * @since 0.1.0
+ */
+export interface Monitor {
+  /** The stats snapshot (predecessor field names; times in ms). */
+  readonly stats: Effect.Effect<Snapshot>
+  /** Clears the snapshot's counters and the recent-calls ring (Metrics stay cumulative). */
+  readonly reset: Effect.Effect<void>
+  /** The snapshot as a text table or JSON. */
+  readonly report: (format?: "text" | "json") => Effect.Effect<string>
+  /** The most recent calls, oldest first (no payloads, no secrets). */
+  readonly recent: Effect.Effect<ReadonlyArray<RecentCall>>
+  /** The circuit breaker's state. */
+  readonly breaker: Effect.Effect<"closed" | "open" | "half_open">
 }
 
 /**
@@ -42,6 +62,8 @@ export interface Service {
   readonly embed: (request: EmbedRequestInput, options?: CallOptions) => Effect.Effect<EmbedResponse, LlmError>
   /** The models the service lists right now. */
   readonly models: (options?: CallOptions) => Effect.Effect<ReadonlyArray<ModelInfo>, LlmError>
+  /** Stats, recent calls and breaker state. */
+  readonly monitor: Monitor
 }
 
 /**

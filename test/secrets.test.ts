@@ -93,7 +93,7 @@ describe("the API key never leaks", () => {
       const server = yield* FakeServer.make((request) =>
         n++ === 0 ? { kind: "json", body: Fixtures.completion({}) } : echo(401)(request, n)
       )
-      const backend = yield* OpenAi.make({ apiKey: Redacted.make(KEY), baseUrl: `${server.url}/v1`, model: "m" }).pipe(
+      const backend = yield* OpenAi.make({ apiKey: Redacted.make(KEY), baseUrl: `${server.url}/v1`, model: "m", policy: { maxRetries: 0 } }).pipe(
         Effect.provide(FetchHttpClient.layer)
       )
       const program = Effect.gen(function*() {

@@ -1,16 +1,31 @@
 /**
  * The one composition every backend goes through. A provider supplies raw
- * single-attempt operations; the pipeline validates input, resolves the call
- * options, the model and the key, and runs the attempt.
+ * single-attempt operations; for each call the pipeline validates the input,
+ * resolves options, model and key, waits in the priority queue for a
+ * concurrency permit, asks the circuit breaker, runs attempts under their
+ * timeouts, retries what may be retried, and accounts for the call exactly
+ * once (success, failure with its reason, or interruption) in stats and the
+ * recent-calls ring.
  *
  * @since 0.1.0
  */
-import { Effect, Redacted, Stream } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Option, Redacted, Stream } from "effect"
 import type { ChatRequest } from "../domain/Chat.ts"
-import type { Capabilities, Service } from "../LlmBackend.ts"
+import * as ChatChunk from "../domain/ChatChunk.ts"
+import type { Usage } from "../domain/Usage.ts"
+import type { Capabilities, Monitor, Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
+import * as CircuitBreaker from "./CircuitBreaker.ts"
+import * as Policy from "./Policy.ts"
+import * as PriorityQueue from "./PriorityQueue.ts"
 import type { Provider } from "./Provider.ts"
+import * as Retry from "./Retry.ts"
+import * as Stats from "./Stats.ts"
+import * as StatsReport from "./StatsReport.ts"
+import * as StreamGuard from "./StreamGuard.ts"
+import * as Timeouts from "./Timeouts.ts"
+import * as Tracking from "./Tracking.ts"
 import * as Validate from "./Validate.ts"
 
 /**
@@ -36,16 +51,59 @@ export interface Options {
   readonly embeddingModel?: string | undefined
   /** Keys the backend may use; none for services without auth. */
   readonly keys?: ReadonlyArray<ApiKey> | undefined
+  /** Queue, retry, breaker and timeout settings (default `Policy.defaults`). */
+  readonly policy?: Policy.Policy | undefined
 }
+
+type Operation = Tracking.RecentCall["operation"]
+
+interface Track {
+  attempts: number
+  retries: number
+  queueWaitMs: number
+  firstTokenMs: number | undefined
+}
+
+const failureOf = <A>(exit: Exit.Exit<A, LlmError.LlmError>): LlmError.LlmError | undefined =>
+  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
+
+const breakerOutcome = <A>(exit: Exit.Exit<A, LlmError.LlmError>): CircuitBreaker.Outcome => {
+  if (Exit.isSuccess(exit)) return "success"
+  const error = failureOf(exit)
+  if (error === undefined) return "interrupted"
+  return LlmError.countsForBreaker(error.reason) ? "unhealthy" : "answered"
+}
+
+const withAttempts = (error: LlmError.LlmError, attempts: number): LlmError.LlmError =>
+  attempts <= 1 || error.attempts !== undefined ? error : new LlmError.LlmError({ ...error, attempts })
 
 /**
  * Wraps a provider's raw operations into an `LlmBackend` service.
  *
  * @since 0.1.0
  */
-export const make = (provider: Provider, options: Options = {}): Service => {
+export const make = Effect.fnUntraced(function*(provider: Provider, options: Options = {}) {
   const name = provider.provider
   const keys = options.keys ?? []
+  const policy = options.policy ?? Policy.defaults
+  const recorder = new Stats.Recorder(name)
+  const ring = new Tracking.Ring(policy.recentCalls)
+  const queue = yield* PriorityQueue.make({
+    maxConcurrent: policy.maxConcurrentRequests,
+    capacity: policy.queueSize,
+    whenFull: policy.queueFull,
+    agingInterval: policy.agingInterval
+  })
+  const breaker = yield* CircuitBreaker.make({
+    enabled: policy.circuitBreaker,
+    failureThreshold: policy.failureThreshold,
+    resetTimeout: policy.resetTimeout,
+    onTransition: (from, to) =>
+      Effect.andThen(
+        recorder.breaker(CircuitBreaker.stateName(to), to._tag === "Open"),
+        Effect.logWarning(`${name}: circuit ${CircuitBreaker.stateName(from)} -> ${CircuitBreaker.stateName(to)}`)
+      )
+  })
 
   const capabilities: Capabilities = {
     chat: provider.chat !== undefined,
@@ -54,7 +112,10 @@ export const make = (provider: Provider, options: Options = {}): Service => {
     models: provider.models !== undefined
   }
 
-  const chooseKey = (pinned: string | undefined): Effect.Effect<Redacted.Redacted<string> | undefined, LlmError.LlmError> => {
+  const error = (base: { readonly requestId: string; readonly model: string | undefined }, reason: LlmError.Reason) =>
+    LlmError.make(name, reason, base)
+
+  const chooseKey = (requestId: string, pinned: string | undefined) => {
     if (pinned === undefined) return Effect.succeed(keys[0]?.value)
     const found = keys.find((key) => key.name === pinned)
     return found === undefined
@@ -63,60 +124,215 @@ export const make = (provider: Provider, options: Options = {}): Service => {
         new LlmError.InvalidRequest({
           field: "options.key",
           detail: `no key named ${JSON.stringify(pinned)} (known: ${keys.map((k) => k.name).join(", ") || "none"})`
-        })
+        }),
+        { requestId }
       ))
       : Effect.succeed(found.value)
   }
 
-  const prepare = (model: string | undefined, callOptions: Validate.ResolvedOptions) =>
-    Effect.map(chooseKey(callOptions.key), (apiKey): CallContext => ({
-      requestId: callOptions.requestId,
-      model,
-      apiKey
-    }))
+  const gauges = Effect.suspend(() => recorder.gauges(queue.depth(), queue.inFlight()))
 
-  const prepareChat = (input: Parameters<Service["chat"]>[0], callOptions: Parameters<Service["chat"]>[1]) =>
-    Effect.gen(function*() {
-      const request: ChatRequest = yield* Validate.chatRequest(name, input)
-      const resolved = yield* Validate.callOptions(name, callOptions)
-      const model = yield* Validate.model(name, request.model, options.model)
-      const call = yield* prepare(model, resolved)
-      return { request, call }
+  // Waits for a permit held for the rest of the enclosing scope.
+  const admit = (call: CallContext, priority: Validate.ResolvedOptions["priority"], track: Track) =>
+    queue.acquire(priority).pipe(
+      Effect.mapError((reason) => error(call, reason)),
+      Effect.tap((waited) => {
+        track.queueWaitMs = waited
+        return Effect.andThen(recorder.queued(waited), gauges)
+      }),
+      Effect.andThen(Effect.mapError(breaker.admit, (reason) => error(call, reason)))
+    )
+
+  const retryHooks = (ticket: CircuitBreaker.Ticket, track: Track, call: CallContext, extra?: () => boolean): Retry.Hooks => ({
+    mayRetry: Effect.suspend(() => extra?.() === false ? Effect.succeed(false) : breaker.mayRetry(ticket)),
+    onRetry: (retry, delay, cause) => {
+      track.retries = retry
+      const ms = Duration.toMillis(delay)
+      return Effect.andThen(
+        recorder.retry(call.model, cause.reason._tag, ms),
+        Effect.logDebug(`${name}: retry ${retry} in ${Duration.format(delay)} after ${cause.reason._tag}`)
+      )
+    }
+  })
+
+  const finish = (
+    operation: Operation,
+    call: CallContext,
+    priority: Validate.ResolvedOptions["priority"],
+    track: Track,
+    start: number,
+    exit: Exit.Exit<unknown, LlmError.LlmError>
+  ) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const failure = failureOf(exit)
+      const outcome = Exit.isSuccess(exit) ? "success" : failure === undefined ? "interrupted" : "failure"
+      const reason = failure?.reason._tag
+      ring.add({
+        requestId: call.requestId,
+        provider: name,
+        model: call.model,
+        operation,
+        priority,
+        outcome,
+        reason,
+        startedAt: start,
+        queueWaitMs: track.queueWaitMs,
+        durationMs: now - start,
+        attempts: track.attempts,
+        firstTokenMs: track.firstTokenMs
+      })
+      return Effect.andThen(
+        recorder.finished({ model: call.model, priority, outcome, reason, durationMs: now - start, retries: track.retries }),
+        gauges
+      )
     })
 
+  const deadlineOf = (resolved: Validate.ResolvedOptions) => resolved.timeout ?? policy.deadline
+
+  const run = <A>(
+    operation: Operation,
+    model: string | undefined,
+    resolved: Validate.ResolvedOptions,
+    attempt: (call: CallContext) => Effect.Effect<A, LlmError.LlmError>,
+    usageOf: (value: A) => Usage | undefined
+  ): Effect.Effect<A, LlmError.LlmError> =>
+    Effect.flatMap(chooseKey(resolved.requestId, resolved.key), (apiKey) =>
+      Effect.flatMap(Clock.currentTimeMillis, (start) => {
+        const call: CallContext = { requestId: resolved.requestId, model, apiKey }
+        const track: Track = { attempts: 0, retries: 0, queueWaitMs: 0, firstTokenMs: undefined }
+        const once = Effect.suspend(() => {
+          track.attempts++
+          return Timeouts.effect(attempt(call), "attempt", policy.attemptTimeout, (reason) => error(call, reason))
+        })
+        const admitted = Effect.scoped(
+          Effect.flatMap(admit(call, resolved.priority, track), (ticket) =>
+            Effect.retry(once, Retry.schedule(policy, retryHooks(ticket, track, call))).pipe(
+              Effect.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
+            ))
+        )
+        const deadline = deadlineOf(resolved)
+        const bounded = deadline === undefined
+          ? admitted
+          : Timeouts.effect(admitted, "total", deadline, (reason) => error(call, reason))
+        return bounded.pipe(
+          Effect.tap((value) => {
+            const usage = usageOf(value)
+            return usage === undefined ? Effect.void : recorder.usage(model ?? "unknown", usage.inputTokens, usage.outputTokens)
+          }),
+          Effect.mapError((e) => withAttempts(e, track.attempts)),
+          Effect.onExit((exit) => finish(operation, call, resolved.priority, track, start, exit))
+        )
+      }))
+
+  const runStream = (
+    model: string,
+    resolved: Validate.ResolvedOptions,
+    request: ChatRequest,
+    open: NonNullable<Provider["stream"]>
+  ): Stream.Stream<ChatChunk.ChatChunk, LlmError.LlmError> =>
+    Stream.unwrap(Effect.flatMap(chooseKey(resolved.requestId, resolved.key), (apiKey) =>
+      Effect.map(Clock.currentTimeMillis, (start) => {
+        const call: CallContext = { requestId: resolved.requestId, model, apiKey }
+        const track: Track = { attempts: 0, retries: 0, queueWaitMs: 0, firstTokenMs: undefined }
+        let content = false
+        const attempt = Stream.suspend(() => {
+          track.attempts++
+          return Timeouts.stream(StreamGuard.holdUntilContent(open(request, call)), {
+            firstToken: policy.firstTokenTimeout,
+            idle: policy.idleTimeout,
+            fail: (reason) => error(call, reason)
+          })
+        })
+        const observe = (chunk: ChatChunk.ChatChunk) =>
+          Effect.suspend(() => {
+            if (chunk._tag === "Usage") return recorder.usage(model, chunk.usage.inputTokens, chunk.usage.outputTokens)
+            if (content || !ChatChunk.isContent(chunk)) return Effect.void
+            content = true
+            return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              track.firstTokenMs = now - start
+              return recorder.firstContent(model, now - start)
+            })
+          })
+        // The permit is taken in the stream's own scope: held until it ends or is interrupted.
+        const admitted = Stream.unwrap(Effect.map(admit(call, resolved.priority, track), (ticket) =>
+          Stream.retry(attempt, Retry.schedule(policy, retryHooks(ticket, track, call, () => !content))).pipe(
+            Stream.tap(observe),
+            Stream.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
+          )))
+        const deadline = deadlineOf(resolved)
+        const bounded = deadline === undefined ? admitted : Stream.interruptWhen(
+          admitted,
+          Effect.andThen(
+            Effect.sleep(deadline),
+            Effect.fail(error(call, new LlmError.Timeout({ phase: "total", after: deadline, detail: "the call's deadline passed" })))
+          )
+        )
+        return bounded.pipe(
+          Stream.mapError((e) => withAttempts(e, track.attempts)),
+          Stream.onExit((exit) => finish("stream", call, resolved.priority, track, start, exit))
+        )
+      })))
+
   const chat: Service["chat"] = (input, callOptions) => {
-    const run = provider.chat
-    if (run === undefined) return Effect.fail(LlmError.unsupported(name, "chat"))
-    return Effect.flatMap(prepareChat(input, callOptions), ({ call, request }) => run(request, call))
+    const open = provider.chat
+    if (open === undefined) return Effect.fail(LlmError.unsupported(name, "chat"))
+    return Effect.gen(function*() {
+      const request = yield* Validate.chatRequest(name, input)
+      const resolved = yield* Validate.callOptions(name, callOptions)
+      const model = yield* Validate.model(name, request.model, options.model)
+      return yield* run("chat", model, resolved, (call) => open(request, call), (r) => r.usage)
+    })
   }
 
   const stream: Service["stream"] = (input, callOptions) => {
-    const run = provider.stream
-    if (run === undefined) return Stream.fail(LlmError.unsupported(name, "stream"))
-    return Stream.unwrap(Effect.map(prepareChat(input, callOptions), ({ call, request }) => run(request, call)))
+    const open = provider.stream
+    if (open === undefined) return Stream.fail(LlmError.unsupported(name, "stream"))
+    return Stream.unwrap(Effect.gen(function*() {
+      const request = yield* Validate.chatRequest(name, input)
+      const resolved = yield* Validate.callOptions(name, callOptions)
+      const model = yield* Validate.model(name, request.model, options.model)
+      return runStream(model, resolved, request, open)
+    }))
   }
 
   const embed: Service["embed"] = (input, callOptions) => {
-    const run = provider.embed
-    if (run === undefined) return Effect.fail(LlmError.unsupported(name, "embed"))
+    const open = provider.embed
+    if (open === undefined) return Effect.fail(LlmError.unsupported(name, "embed"))
     return Effect.gen(function*() {
       const request = yield* Validate.embedRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.embeddingModel ?? options.model)
-      const call = yield* prepare(model, resolved)
-      return yield* run(request, call)
+      return yield* run("embed", model, resolved, (call) => open(request, call), (r) => r.usage)
     })
   }
 
   const models: Service["models"] = (callOptions) => {
-    const run = provider.models
-    if (run === undefined) return Effect.fail(LlmError.unsupported(name, "models"))
-    return Effect.gen(function*() {
-      const resolved = yield* Validate.callOptions(name, callOptions)
-      const call = yield* prepare(undefined, resolved)
-      return yield* run(call)
-    })
+    const open = provider.models
+    if (open === undefined) return Effect.fail(LlmError.unsupported(name, "models"))
+    return Effect.flatMap(
+      Validate.callOptions(name, callOptions),
+      (resolved) => run("models", undefined, resolved, open, () => undefined)
+    )
   }
 
-  return { provider: name, capabilities, chat, stream, embed, models }
-}
+  const snapshot = Effect.map(breaker.state, (state) =>
+    recorder.snapshot({
+      breakerState: CircuitBreaker.stateName(state),
+      breakerTrips: breaker.trips(),
+      inFlight: queue.inFlight(),
+      queueDepth: queue.depth()
+    }))
+
+  const monitor: Monitor = {
+    stats: snapshot,
+    reset: Effect.sync(() => {
+      recorder.reset()
+      ring.clear()
+    }),
+    report: (format = "text") => Effect.map(snapshot, format === "json" ? StatsReport.json : StatsReport.text),
+    recent: Effect.sync(() => ring.toArray()),
+    breaker: Effect.map(breaker.state, CircuitBreaker.stateName)
+  }
+
+  return { provider: name, capabilities, chat, stream, embed, models, monitor } satisfies Service
+})

@@ -35,6 +35,7 @@ import { omitUndefined } from "../internal/omitUndefined.ts"
 import { LlmBackend, type Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
 import * as Pipeline from "../pipeline/Pipeline.ts"
+import * as Policy from "../pipeline/Policy.ts"
 import type { Provider } from "../pipeline/Provider.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
 
@@ -173,6 +174,12 @@ export interface Options {
   readonly provider?: string | undefined
   /** Default model (default `test-model`). */
   readonly model?: string | undefined
+  /**
+   * Run calls through the resilience pipeline with these settings. By default
+   * the pipeline passes calls straight through (no retries, no breaker), so a
+   * scripted error reaches your code as scripted.
+   */
+  readonly policy?: Policy.Input | undefined
 }
 
 /**
@@ -272,7 +279,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         }))
   }
 
-  const backend: Service = Pipeline.make(provider, { model: options.model ?? "test-model" })
+  const policy = options.policy === undefined
+    ? Policy.passthrough
+    : yield* Effect.orDie(Policy.make(name, { ...Policy.passthrough, ...options.policy }))
+  const backend: Service = yield* Pipeline.make(provider, { model: options.model ?? "test-model", policy })
   const control: Control = {
     push: (...steps) => Ref.update(script, (all) => [...all, ...steps]),
     calls: Ref.get(calls),

@@ -22,6 +22,7 @@ import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service } from "../../LlmBackend.ts"
 import * as Pipeline from "../../pipeline/Pipeline.ts"
+import * as Policy from "../../pipeline/Policy.ts"
 import * as ProviderHttp from "../../transport/ProviderHttp.ts"
 import * as Dialect from "../openai-compat/Dialect.ts"
 import * as OpenAiCompat from "../openai-compat/OpenAiCompat.ts"
@@ -50,6 +51,8 @@ export interface Options {
   readonly model?: string | undefined
   /** Model for embedding requests that name none. */
   readonly embeddingModel?: string | undefined
+  /** Queue, retry, breaker and timeout settings over the defaults. */
+  readonly policy?: Policy.Input | undefined
 }
 
 /**
@@ -80,8 +83,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     providerRequestIdHeaders: ["x-request-id"],
     secrets: [options.apiKey]
   })
+  const policy = yield* Policy.make(PROVIDER, options.policy)
   const provider = OpenAiCompat.make(http, Dialect.openai)
-  return Pipeline.make(provider, { model, embeddingModel, keys: [{ name: "default", value: options.apiKey }] })
+  return yield* Pipeline.make(provider, { model, embeddingModel, policy, keys: [{ name: "default", value: options.apiKey }] })
 }) satisfies (options: Options) => Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient>
 
 /**
@@ -95,7 +99,9 @@ export const layer = (options: Options): Layer.Layer<LlmBackend, BackendConfig.B
 /**
  * Reads the options from the environment: `OPENAI_API_KEY` (required),
  * `OPENAI_BASE_URL`, `OPENAI_ORG_ID` (or `OPENAI_ORGANIZATION`),
- * `OPENAI_PROJECT_ID`, `OPENAI_MODEL`, `OPENAI_EMBEDDING_MODEL`.
+ * `OPENAI_PROJECT_ID`, `OPENAI_MODEL`, `OPENAI_EMBEDDING_MODEL`; the policy
+ * from `LLM_BACKENDS_CONFIG` (a JSON file) and `OPENAI_MAX_RETRIES`, ... (see
+ * `Policy.fromEnvironment`).
  *
  * @since 0.1.0
  */
@@ -128,5 +134,9 @@ export const layerConfig = (
 ): Layer.Layer<LlmBackend, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(
     LlmBackend,
-    Effect.flatMap(config, (fromEnv) => make({ ...fromEnv, ...overrides }))
+    Effect.gen(function*() {
+      const fromEnv = yield* config
+      const policy = yield* Policy.fromEnvironment(PROVIDER, "OPENAI", overrides?.policy)
+      return yield* make({ ...fromEnv, ...overrides, policy })
+    })
   )

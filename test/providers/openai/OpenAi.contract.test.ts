@@ -32,7 +32,8 @@ describe.skipIf(!Shared.available)(`OpenAI requests against the official spec${S
         model: "gpt-4o-mini",
         embeddingModel: "text-embedding-3-small",
         organization: "org-test",
-        project: "proj-test"
+        project: "proj-test",
+        policy: { maxRetries: 0 }
       }).pipe(Effect.provideService(HttpClient.HttpClient, client))
 
       // Steady answers with generated data; only the verdict on our request matters here.

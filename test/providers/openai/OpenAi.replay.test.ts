@@ -59,7 +59,7 @@ const naive = (raw: string): Expected => {
 }
 
 const backendOn = (layer: Layer.Layer<HttpClient.HttpClient>) =>
-  OpenAi.make({ apiKey: Redacted.make("sk-replay-0000000000"), baseUrl: "http://127.0.0.1:1/v1", model: "m" }).pipe(
+  OpenAi.make({ apiKey: Redacted.make("sk-replay-0000000000"), baseUrl: "http://127.0.0.1:1/v1", model: "m", policy: { maxRetries: 0, circuitBreaker: false } }).pipe(
     Effect.provide(layer)
   )
 
@@ -103,7 +103,7 @@ describe.skipIf(!Shared.available)(`recorded OpenAI-format streams${Shared.skipR
 
         // 1. Byte for byte from a real local server.
         const server = yield* FakeServer.make(() => ({ kind: "chunks", chunks: [bytes] }))
-        const live = yield* OpenAi.make({ apiKey: Redacted.make("sk-replay-0000000000"), baseUrl: `${server.url}/v1`, model: "m" }).pipe(
+        const live = yield* OpenAi.make({ apiKey: Redacted.make("sk-replay-0000000000"), baseUrl: `${server.url}/v1`, model: "m", policy: { maxRetries: 0, circuitBreaker: false } }).pipe(
           Effect.provide(FetchHttpClient.layer)
         )
         const whole = yield* replay(live)

@@ -1,0 +1,250 @@
+/**
+ * Statistics of one backend, two ways. Effect `Metric`s with attributes
+ * (provider, model, outcome, reason) feed exporters and are cumulative.
+ * Alongside, an in-memory aggregate gives the snapshot users of the
+ * predecessor read (`total_requests`, `errors_by_type`, percentiles, ...),
+ * which `reset` clears. Neither ever holds a payload or a secret.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Metric } from "effect"
+
+const msBoundaries = Metric.exponentialBoundaries({ start: 1, factor: 2, count: 18 })
+
+/**
+ * The metrics every backend updates.
+ *
+ * @since 0.1.0
+ */
+export const metrics = {
+  requests: Metric.counter("llm_requests_total", { description: "Finished calls by outcome and reason" }),
+  duration: Metric.histogram("llm_request_duration_ms", { description: "Call duration incl. queue and retries", boundaries: msBoundaries }),
+  queueWait: Metric.histogram("llm_queue_wait_ms", { description: "Time waiting for a permit", boundaries: msBoundaries }),
+  retries: Metric.counter("llm_retries_total", { description: "Retries by the reason that caused them" }),
+  backoff: Metric.histogram("llm_backoff_delay_ms", { description: "Delays slept before retries", boundaries: msBoundaries }),
+  tokens: Metric.counter("llm_tokens_total", { description: "Tokens by direction" }),
+  inFlight: Metric.gauge("llm_in_flight", { description: "Calls holding a permit" }),
+  queueDepth: Metric.gauge("llm_queue_depth", { description: "Calls waiting for a permit" }),
+  breakerState: Metric.gauge("llm_circuit_state", { description: "0 closed, 1 half open, 2 open" }),
+  breakerTrips: Metric.counter("llm_circuit_trips_total", { description: "Times the breaker opened" }),
+  firstToken: Metric.histogram("llm_time_to_first_token_ms", { description: "Stream start to first content", boundaries: msBoundaries })
+} as const
+
+/** A window of recent samples for percentiles (bounded memory). */
+class Window {
+  private readonly values: Float64Array
+  private count = 0
+  private next = 0
+  total = 0
+  n = 0
+  max = 0
+  constructor(size: number) {
+    this.values = new Float64Array(size)
+  }
+  add(value: number) {
+    this.values[this.next] = value
+    this.next = (this.next + 1) % this.values.length
+    this.count = Math.min(this.count + 1, this.values.length)
+    this.total += value
+    this.n++
+    if (value > this.max) this.max = value
+  }
+  percentiles(): Percentiles {
+    const sorted = Array.from(this.values.subarray(0, this.count)).sort((a, b) => a - b)
+    const at = (p: number) => sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
+    return { p50: at(0.5), p90: at(0.9), p95: at(0.95), p99: at(0.99) }
+  }
+  summary(): Summary {
+    return { count: this.n, total_ms: round(this.total), average_ms: round(this.n === 0 ? 0 : this.total / this.n), max_ms: round(this.max), ...roundAll(this.percentiles()) }
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100
+const roundAll = (p: Percentiles): Percentiles => ({ p50: round(p.p50), p90: round(p.p90), p95: round(p.p95), p99: round(p.p99) })
+
+/**
+ * @since 0.1.0
+ */
+export interface Percentiles {
+  readonly p50: number
+  readonly p90: number
+  readonly p95: number
+  readonly p99: number
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface Summary extends Percentiles {
+  readonly count: number
+  readonly total_ms: number
+  readonly average_ms: number
+  readonly max_ms: number
+}
+
+/**
+ * The snapshot. Times are milliseconds.
+ *
+ * @since 0.1.0
+ */
+export interface Snapshot {
+  readonly provider: string
+  readonly total_requests: number
+  readonly successful_requests: number
+  readonly failed_requests: number
+  readonly interrupted_requests: number
+  /** Calls that needed at least one retry. */
+  readonly retried_requests: number
+  readonly total_retries: number
+  readonly average_response_time: number
+  readonly latency: Percentiles
+  readonly errors_by_type: Readonly<Record<string, number>>
+  readonly circuit_breaker_state: string
+  readonly circuit_breaker_trips: number
+  readonly queue_wait: Summary
+  readonly backoff: Summary
+  readonly time_to_first_token: Summary
+  readonly tokens_by_model: Readonly<Record<string, { readonly input: number; readonly output: number }>>
+  readonly requests_by_priority: Readonly<Record<string, number>>
+  readonly in_flight: number
+  readonly queue_depth: number
+}
+
+/**
+ * How one call ended, for the recorder.
+ *
+ * @since 0.1.0
+ */
+export interface Finished {
+  readonly model: string | undefined
+  readonly priority: string
+  readonly outcome: "success" | "failure" | "interrupted"
+  readonly reason: string | undefined
+  readonly durationMs: number
+  readonly retries: number
+}
+
+const WINDOW = 10_000
+
+/**
+ * The aggregate for one backend.
+ *
+ * @since 0.1.0
+ */
+export class Recorder {
+  private total = 0
+  private succeeded = 0
+  private failed = 0
+  private interrupted = 0
+  private retried = 0
+  private retries = 0
+  private errors: Record<string, number> = {}
+  private byPriority: Record<string, number> = {}
+  private tokens: Record<string, { input: number; output: number }> = {}
+  private latency = new Window(WINDOW)
+  private queueWait = new Window(WINDOW)
+  private backoff = new Window(WINDOW)
+  private firstToken = new Window(WINDOW)
+  constructor(readonly provider: string) {}
+
+  private tagged<M extends Metric.Metric<any, any>>(metric: M, extra: Record<string, string | undefined> = {}) {
+    const attributes: Record<string, string> = { provider: this.provider }
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) attributes[k] = v
+    return Metric.withAttributes(metric, attributes) as M
+  }
+
+  queued(waitMs: number): Effect.Effect<void> {
+    this.queueWait.add(waitMs)
+    return Metric.update(this.tagged(metrics.queueWait), waitMs)
+  }
+
+  gauges(depth: number, inFlight: number): Effect.Effect<void> {
+    return Effect.andThen(
+      Metric.update(this.tagged(metrics.queueDepth), depth),
+      Metric.update(this.tagged(metrics.inFlight), inFlight)
+    )
+  }
+
+  retry(model: string | undefined, reason: string, delayMs: number): Effect.Effect<void> {
+    this.retries++
+    this.backoff.add(delayMs)
+    return Effect.andThen(
+      Metric.update(this.tagged(metrics.retries, { model, reason }), 1),
+      Metric.update(this.tagged(metrics.backoff), delayMs)
+    )
+  }
+
+  firstContent(model: string | undefined, ms: number): Effect.Effect<void> {
+    this.firstToken.add(ms)
+    return Metric.update(this.tagged(metrics.firstToken, { model }), ms)
+  }
+
+  usage(model: string, input: number, output: number): Effect.Effect<void> {
+    const entry = this.tokens[model] ?? (this.tokens[model] = { input: 0, output: 0 })
+    entry.input += input
+    entry.output += output
+    return Effect.andThen(
+      Metric.update(this.tagged(metrics.tokens, { model, direction: "input" }), input),
+      Metric.update(this.tagged(metrics.tokens, { model, direction: "output" }), output)
+    )
+  }
+
+  breaker(state: "closed" | "open" | "half_open", tripped: boolean): Effect.Effect<void> {
+    const value = state === "closed" ? 0 : state === "half_open" ? 1 : 2
+    return Effect.andThen(
+      Metric.update(this.tagged(metrics.breakerState), value),
+      tripped ? Metric.update(this.tagged(metrics.breakerTrips), 1) : Effect.void
+    )
+  }
+
+  finished(call: Finished): Effect.Effect<void> {
+    this.total++
+    this.byPriority[call.priority] = (this.byPriority[call.priority] ?? 0) + 1
+    if (call.outcome === "success") this.succeeded++
+    else if (call.outcome === "failure") this.failed++
+    else this.interrupted++
+    if (call.reason !== undefined) this.errors[call.reason] = (this.errors[call.reason] ?? 0) + 1
+    if (call.retries > 0) this.retried++
+    this.latency.add(call.durationMs)
+    const labels = { model: call.model, outcome: call.outcome, reason: call.reason }
+    return Effect.andThen(
+      Metric.update(this.tagged(metrics.requests, labels), 1),
+      Metric.update(this.tagged(metrics.duration, { model: call.model, outcome: call.outcome }), call.durationMs)
+    )
+  }
+
+  snapshot(extra: { breakerState: string; breakerTrips: number; inFlight: number; queueDepth: number }): Snapshot {
+    return {
+      provider: this.provider,
+      total_requests: this.total,
+      successful_requests: this.succeeded,
+      failed_requests: this.failed,
+      interrupted_requests: this.interrupted,
+      retried_requests: this.retried,
+      total_retries: this.retries,
+      average_response_time: round(this.latency.n === 0 ? 0 : this.latency.total / this.latency.n),
+      latency: roundAll(this.latency.percentiles()),
+      errors_by_type: { ...this.errors },
+      circuit_breaker_state: extra.breakerState,
+      circuit_breaker_trips: extra.breakerTrips,
+      queue_wait: this.queueWait.summary(),
+      backoff: this.backoff.summary(),
+      time_to_first_token: this.firstToken.summary(),
+      tokens_by_model: Object.fromEntries(Object.entries(this.tokens).map(([m, t]) => [m, { ...t }])),
+      requests_by_priority: { ...this.byPriority },
+      in_flight: extra.inFlight,
+      queue_depth: extra.queueDepth
+    }
+  }
+
+  reset(): void {
+    this.total = this.succeeded = this.failed = this.interrupted = this.retried = this.retries = 0
+    this.errors = {}
+    this.byPriority = {}
+    this.tokens = {}
+    this.latency = new Window(WINDOW)
+    this.queueWait = new Window(WINDOW)
+    this.backoff = new Window(WINDOW)
+    this.firstToken = new Window(WINDOW)
+  }
+}
