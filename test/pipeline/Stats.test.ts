@@ -1,0 +1,70 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import * as ChatChunk from "../../src/domain/ChatChunk.ts"
+import * as Usage from "../../src/domain/Usage.ts"
+import * as LlmError from "../../src/LlmError.ts"
+import { Message } from "../../src/index.ts"
+import * as Harness from "../support/pipeline.ts"
+import * as Scripted from "../support/ScriptedProvider.ts"
+
+const hi = { messages: [Message.user("Hi")] }
+
+describe("stats", () => {
+  it.effect("counts outcomes, errors by reason, priorities and tokens by model", () =>
+    Effect.gen(function*() {
+      const { backend } = yield* Harness.make([
+        Scripted.ok(),
+        Scripted.fail(new LlmError.InvalidRequest({})),
+        Scripted.chunks([
+          new ChatChunk.TextDelta({ text: "x" }),
+          new ChatChunk.UsageChunk({ usage: Usage.make({ inputTokens: 10, outputTokens: 4 }) }),
+          new ChatChunk.Finish({ reason: "stop" })
+        ])
+      ], { maxRetries: 0 })
+      yield* backend.chat(hi, { priority: "high" })
+      yield* Effect.exit(backend.chat(hi))
+      yield* Stream.runDrain(backend.stream({ ...hi, model: "big" }, { priority: "low" }))
+      const s = yield* backend.monitor.stats
+      assert.strictEqual(s.total_requests, 3)
+      assert.strictEqual(s.successful_requests, 2)
+      assert.strictEqual(s.failed_requests, 1)
+      assert.deepStrictEqual(s.errors_by_type, { InvalidRequest: 1 })
+      assert.deepStrictEqual(s.requests_by_priority, { high: 1, normal: 1, low: 1 })
+      assert.deepStrictEqual(s.tokens_by_model, { big: { input: 10, output: 4 } })
+      assert.strictEqual(s.time_to_first_token.count, 1)
+    }))
+
+  it.effect("reset clears the snapshot and the recent calls", () =>
+    Effect.gen(function*() {
+      const { backend } = yield* Harness.make([Scripted.ok(), Scripted.ok()])
+      yield* backend.chat(hi)
+      yield* backend.monitor.reset
+      const s = yield* backend.monitor.stats
+      assert.strictEqual(s.total_requests, 0)
+      assert.deepStrictEqual(s.errors_by_type, {})
+      assert.strictEqual((yield* backend.monitor.recent).length, 0)
+      yield* backend.chat(hi)
+      assert.strictEqual((yield* backend.monitor.stats).total_requests, 1)
+    }))
+
+  it.effect("the text report lists every snapshot field, and the JSON report is the snapshot", () =>
+    Effect.gen(function*() {
+      const { backend } = yield* Harness.make([Scripted.ok()])
+      yield* backend.chat(hi)
+      const s = yield* backend.monitor.stats
+      const text = yield* backend.monitor.report("text")
+      for (const field of Object.keys(s).filter((k) => k !== "provider")) assert.include(text, field)
+      assert.deepStrictEqual(JSON.parse(yield* backend.monitor.report("json")), s)
+    }))
+
+  it.effect("the recent-calls ring is bounded and keeps the newest", () =>
+    Effect.gen(function*() {
+      const { backend } = yield* Harness.make([], { recentCalls: 3 }, Scripted.ok())
+      for (let i = 0; i < 5; i++) yield* backend.chat(hi, { requestId: `r${i}` })
+      const recent = yield* backend.monitor.recent
+      assert.deepStrictEqual(recent.map((c) => c.requestId), ["r2", "r3", "r4"])
+      assert.deepStrictEqual(Object.keys(recent[0]!).sort(), [
+        "attempts", "durationMs", "firstTokenMs", "model", "operation", "outcome", "priority", "provider", "queueWaitMs", "reason", "requestId", "startedAt"
+      ])
+    }))
+})
