@@ -108,6 +108,19 @@ describe("the API key never leaks", () => {
       for (const line of lines) assert.notInclude(line, KEY)
     }))
 
+  it.live("not in the stats snapshot, the text or JSON report, or the recent calls", () =>
+    Effect.gen(function*() {
+      let n = 0
+      const { backend } = yield* setup((request) => n++ % 2 === 0 ? { kind: "json", body: Fixtures.completion({}) } : echo(401)(request, n))
+      for (let i = 0; i < 4; i++) yield* Effect.exit(backend.chat(hi))
+      const stats = yield* backend.monitor.stats
+      assert.strictEqual(stats.total_requests, 4)
+      assertNoKey(stats, "snapshot")
+      assertNoKey(yield* backend.monitor.report("text"), "text report")
+      assertNoKey(yield* backend.monitor.report("json"), "json report")
+      assertNoKey(yield* backend.monitor.recent, "recent calls")
+    }))
+
   it("not in the Redacted option itself", () => {
     const key = Redacted.make(KEY)
     assertNoKey(key, "Redacted")

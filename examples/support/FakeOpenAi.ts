@@ -3,6 +3,8 @@
  * no key and no network. It answers chat (plain and streamed), embeddings and
  * models, and can inject faults by name: put `[fault:429]`, `[fault:500]`,
  * `[fault:503]`, `[fault:reset]` or `[fault:slow]` in the last user message.
+ * With `faultRate`, chat requests also fail at random (seeded, so runs repeat)
+ * with one of 429 (retry-after-ms), 500, 503 or a reset connection.
  *
  *   npm run example examples/support/FakeOpenAi.ts        # serves until Ctrl-C
  */
@@ -28,9 +30,21 @@ export interface Served {
   readonly hits: Map<string, number>
 }
 
-export const serve = (port = 0): Promise<Served> =>
+export interface ServeOptions {
+  readonly port?: number
+  /** Share of chat requests that fail at random (0-1). */
+  readonly faultRate?: number
+  /** Delay before each chat answer (ms), so concurrent calls overlap. */
+  readonly latencyMs?: number
+  readonly seed?: number
+}
+
+export const serve = (options: ServeOptions = {}): Promise<Served> =>
   new Promise((resolve) => {
     const hits = new Map<string, number>()
+    let seed = options.seed ?? 42
+    // A small LCG: the same faults on every run of an example.
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648
     const server = Http.createServer((req, res) => {
       const parts: Array<Buffer> = []
       req.on("data", (p: Buffer) => parts.push(p))
@@ -54,14 +68,16 @@ export const serve = (port = 0): Promise<Served> =>
         }
         if (path !== "/chat/completions") return json(404, { error: { message: `no route ${path}`, type: "invalid_request_error" } })
         const prompt = lastUserText(body)
-        const fault = /\[fault:(\w+)\]/.exec(prompt)?.[1]
+        const faults = ["429", "500", "503", "reset"]
+        const fault = /\[fault:(\w+)\]/.exec(prompt)?.[1] ??
+          (random() < (options.faultRate ?? 0) ? faults[Math.floor(random() * faults.length)] : undefined)
         if (fault === "reset") return res.socket?.destroy()
-        if (fault === "429") return json(429, { error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }, { "retry-after": "1" })
+        if (fault === "429") return json(429, { error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }, { "retry-after-ms": "200" })
         if (fault === "500") return json(500, { error: { message: "The server had an error", type: "server_error" } })
         if (fault === "503") return json(503, { error: { message: "Overloaded", type: "server_error" } })
         const text = reply(prompt)
         const usage = { prompt_tokens: prompt.length, completion_tokens: words(text).length, total_tokens: prompt.length + words(text).length }
-        const delay = fault === "slow" ? 300 : 0
+        const delay = (fault === "slow" ? 300 : 0) + (options.latencyMs ?? 0)
         if (body.stream !== true) {
           setTimeout(() =>
             json(200, {
@@ -99,7 +115,7 @@ export const serve = (port = 0): Promise<Served> =>
         setTimeout(next, delay)
       })
     })
-    server.listen(port, "127.0.0.1", () => {
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
       const { port: bound } = server.address() as AddressInfo
       resolve({
         url: `http://127.0.0.1:${bound}/v1`,
@@ -114,5 +130,5 @@ export const serve = (port = 0): Promise<Served> =>
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const port = Number(process.env.PORT ?? "8787")
-  serve(port).then(({ url }) => console.log(`fake OpenAI-compatible server at ${url} (Ctrl-C to stop)`))
+  serve({ port }).then(({ url }) => console.log(`fake OpenAI-compatible server at ${url} (Ctrl-C to stop)`))
 }
