@@ -31,7 +31,11 @@ export * as LlmBackend from "./LlmBackend.ts"
 /** @since 0.1.0 */
 export * as LlmError from "./LlmError.ts"
 /** @since 0.1.0 */
+export * as Backend from "./providers/Backend.ts"
+/** @since 0.1.0 */
 export * as OpenAi from "./providers/openai/OpenAi.ts"
+/** @since 0.1.0 */
+export * as Policy from "./pipeline/Policy.ts"
 /** @since 0.1.0 */
 export * as OpenAiCompat from "./providers/openai-compat/OpenAiCompat.ts"
 /** @since 0.1.0 */

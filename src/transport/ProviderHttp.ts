@@ -73,6 +73,12 @@ export interface Options {
   readonly providerRequestIdHeaders?: ReadonlyArray<string> | undefined
   /** Every secret this backend holds, scrubbed from any text we surface. */
   readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
+  /**
+   * A provider's correction of the generic classification, for quirks the
+   * status and body shape do not reveal (e.g. Gemini answers a bad key with
+   * 400 `API_KEY_INVALID`). Gets the failure and the generic reason.
+   */
+  readonly refine?: ((failure: Classify.HttpFailure, reason: LlmError.Reason) => LlmError.Reason) | undefined
 }
 
 /**
@@ -178,7 +184,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       (body) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.fail(
-            fail(call, Classify.classify({ status: response.status, headers: response.headers, body }, now, secrets), {
+            fail(call, classify({ status: response.status, headers: response.headers, body }, now), {
               status: response.status,
               providerRequestId: providerRequestId(response.headers)
             })
@@ -186,6 +192,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     )
 
   const snippet = (text: string) => Redact.snippet(text, secrets)
+
+  const classify = (failure: Classify.HttpFailure, now: number): LlmError.Reason => {
+    const reason = Classify.classify(failure, now, secrets)
+    return options.refine === undefined ? reason : options.refine(failure, reason)
+  }
 
   const json: ProviderHttp["json"] = (spec, call, schema) =>
     Effect.flatMap(send(spec, call), (response) => {
@@ -223,7 +234,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }))
 
   const inStreamError: ProviderHttp["inStreamError"] = (call, payload) =>
-    Effect.map(Clock.currentTimeMillis, (now) => fail(call, Classify.classifyInStream(payload, now, secrets)))
+    Effect.map(Clock.currentTimeMillis, (now) => fail(call, classify({ status: 0, headers: {}, body: JSON.stringify(payload) }, now)))
 
   return { provider: options.provider, json, stream, fail, inStreamError, snippet } satisfies ProviderHttp
 })

@@ -17,13 +17,11 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Effect, Layer, Option, type Redacted } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service } from "../../LlmBackend.ts"
-import * as Pipeline from "../../pipeline/Pipeline.ts"
-import * as Policy from "../../pipeline/Policy.ts"
-import * as ProviderHttp from "../../transport/ProviderHttp.ts"
+import * as Backend from "../Backend.ts"
 import * as Dialect from "../openai-compat/Dialect.ts"
 import * as OpenAiCompat from "../openai-compat/OpenAiCompat.ts"
 
@@ -39,20 +37,12 @@ export const DEFAULT_BASE_URL = "https://api.openai.com/v1"
 /**
  * @since 0.1.0
  */
-export interface Options {
+export interface Options extends Backend.CommonOptions {
   readonly apiKey: Redacted.Redacted<string>
-  /** Default `https://api.openai.com/v1`; point it at any compatible server. */
-  readonly baseUrl?: string | undefined
   /** Sent as `OpenAI-Organization`. */
   readonly organization?: string | undefined
   /** Sent as `OpenAI-Project`. */
   readonly project?: string | undefined
-  /** Model for chat requests that name none. */
-  readonly model?: string | undefined
-  /** Model for embedding requests that name none. */
-  readonly embeddingModel?: string | undefined
-  /** Queue, retry, breaker and timeout settings over the defaults. */
-  readonly policy?: Policy.Input | undefined
 }
 
 /**
@@ -60,33 +50,26 @@ export interface Options {
  *
  * @since 0.1.0
  */
-export const make = Effect.fnUntraced(function*(options: Options) {
-  const baseUrl = yield* BackendConfig.baseUrl(PROVIDER, "baseUrl", options.baseUrl ?? DEFAULT_BASE_URL)
-  if (Redacted.value(options.apiKey).trim().length === 0) {
-    return yield* new BackendConfig.BackendConfigError({ provider: PROVIDER, setting: "apiKey", detail: "must not be empty" })
-  }
-  const organization = yield* BackendConfig.nonEmpty(PROVIDER, "organization", options.organization)
-  const project = yield* BackendConfig.nonEmpty(PROVIDER, "project", options.project)
-  const model = yield* BackendConfig.nonEmpty(PROVIDER, "model", options.model)
-  const embeddingModel = yield* BackendConfig.nonEmpty(PROVIDER, "embeddingModel", options.embeddingModel)
-
-  const headers: Record<string, string> = {}
-  if (organization !== undefined) headers["openai-organization"] = organization
-  if (project !== undefined) headers["openai-project"] = project
-
-  const http = yield* ProviderHttp.make({
-    provider: PROVIDER,
-    baseUrl,
-    headers,
-    // OpenAI accepts a caller-chosen id here and echoes it in its logs.
-    requestIdHeader: "x-client-request-id",
-    providerRequestIdHeaders: ["x-request-id"],
-    secrets: [options.apiKey]
+export const make = (options: Options): Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const organization = yield* BackendConfig.nonEmpty(PROVIDER, "organization", options.organization)
+    const project = yield* BackendConfig.nonEmpty(PROVIDER, "project", options.project)
+    const headers: Record<string, string> = {}
+    if (organization !== undefined) headers["openai-organization"] = organization
+    if (project !== undefined) headers["openai-project"] = project
+    return yield* Backend.make({
+      provider: PROVIDER,
+      defaultBaseUrl: DEFAULT_BASE_URL,
+      requiresKey: true,
+      http: {
+        headers,
+        // OpenAI accepts a caller-chosen id here and echoes it in its logs.
+        requestIdHeader: "x-client-request-id",
+        providerRequestIdHeaders: ["x-request-id"]
+      },
+      translate: (http) => OpenAiCompat.make(http, Dialect.openai)
+    }, options)
   })
-  const policy = yield* Policy.make(PROVIDER, options.policy)
-  const provider = OpenAiCompat.make(http, Dialect.openai)
-  return yield* Pipeline.make(provider, { model, embeddingModel, policy, keys: [{ name: "default", value: options.apiKey }] })
-}) satisfies (options: Options) => Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient>
 
 /**
  * The backend as a layer. Needs an `HttpClient` (e.g. `FetchHttpClient.layer`).
@@ -97,46 +80,43 @@ export const layer = (options: Options): Layer.Layer<LlmBackend, BackendConfig.B
   Layer.effect(LlmBackend, make(options))
 
 /**
- * Reads the options from the environment: `OPENAI_API_KEY` (required),
- * `OPENAI_BASE_URL`, `OPENAI_ORG_ID` (or `OPENAI_ORGANIZATION`),
- * `OPENAI_PROJECT_ID`, `OPENAI_MODEL`, `OPENAI_EMBEDDING_MODEL`; the policy
- * from `LLM_BACKENDS_CONFIG` (a JSON file) and `OPENAI_MAX_RETRIES`, ... (see
- * `Policy.fromEnvironment`).
+ * The environment variables `layerConfig` reads.
  *
  * @since 0.1.0
  */
-export const config: Config.Config<Options> = Config.all({
-  apiKey: Config.Redacted("OPENAI_API_KEY"),
-  baseUrl: Config.option(Config.String("OPENAI_BASE_URL")),
-  organization: Config.option(Config.String("OPENAI_ORG_ID").pipe(Config.orElse(() => Config.String("OPENAI_ORGANIZATION")))),
-  project: Config.option(Config.String("OPENAI_PROJECT_ID")),
-  model: Config.option(Config.String("OPENAI_MODEL")),
-  embeddingModel: Config.option(Config.String("OPENAI_EMBEDDING_MODEL"))
-}).pipe(
-  Config.map(({ apiKey, ...rest }) => ({
-    apiKey,
-    baseUrl: Option.getOrUndefined(rest.baseUrl),
-    organization: Option.getOrUndefined(rest.organization),
-    project: Option.getOrUndefined(rest.project),
-    model: Option.getOrUndefined(rest.model),
-    embeddingModel: Option.getOrUndefined(rest.embeddingModel)
-  }))
-)
+export const envNames: Backend.EnvNames = {
+  apiKey: ["OPENAI_API_KEY"],
+  baseUrl: ["OPENAI_BASE_URL"],
+  model: ["OPENAI_MODEL"],
+  embeddingModel: ["OPENAI_EMBEDDING_MODEL"],
+  policyPrefix: "OPENAI"
+}
 
 /**
- * The backend configured from the environment (see {@link config}); `overrides`
- * win over the environment.
+ * The backend configured from the environment: `OPENAI_API_KEY` (required),
+ * `OPENAI_BASE_URL`, `OPENAI_ORG_ID` (or `OPENAI_ORGANIZATION`),
+ * `OPENAI_PROJECT_ID`, `OPENAI_MODEL`, `OPENAI_EMBEDDING_MODEL`, and the
+ * policy from `LLM_BACKENDS_CONFIG` and `OPENAI_MAX_RETRIES`, ... `overrides`
+ * from code win.
  *
  * @since 0.1.0
  */
 export const layerConfig = (
-  overrides?: Partial<Options>
+  overrides: Partial<Options> = {}
 ): Layer.Layer<LlmBackend, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(
     LlmBackend,
     Effect.gen(function*() {
-      const fromEnv = yield* config
-      const policy = yield* Policy.fromEnvironment(PROVIDER, "OPENAI", overrides?.policy)
-      return yield* make({ ...fromEnv, ...overrides, policy })
+      const common = yield* Backend.fromEnvironment(PROVIDER, envNames, overrides, true)
+      const organization = yield* Config.option(
+        Config.orElse(Config.String("OPENAI_ORG_ID"), () => Config.String("OPENAI_ORGANIZATION"))
+      )
+      const project = yield* Config.option(Config.String("OPENAI_PROJECT_ID"))
+      return yield* make({
+        ...common,
+        apiKey: common.apiKey!,
+        organization: overrides.organization ?? Option.getOrUndefined(organization),
+        project: overrides.project ?? Option.getOrUndefined(project)
+      })
     })
   )
