@@ -18,10 +18,10 @@ export interface Dialect {
   readonly topK: boolean
   /** Whether to send `encoding_format: "float"` for embeddings. */
   readonly embeddingEncodingFormat: boolean
-  /** Route paths below the base URL. */
+  /** Route paths below the base URL; a missing route is an unsupported capability. */
   readonly paths: {
     readonly chat: string
-    readonly embeddings: string
+    readonly embeddings: string | undefined
     readonly models: string
   }
 }
@@ -38,4 +38,19 @@ export const openai: Dialect = {
   topK: false,
   embeddingEncodingFormat: true,
   paths: { chat: "/chat/completions", embeddings: "/embeddings", models: "/models" }
+}
+
+/**
+ * Groq: OpenAI-compatible, no embeddings; streamed usage may also come under
+ * `x_groq.usage` (read for every dialect).
+ *
+ * @since 0.1.0
+ */
+export const groq: Dialect = {
+  maxTokensField: "max_completion_tokens",
+  systemRole: "system",
+  streamUsage: true,
+  topK: false,
+  embeddingEncodingFormat: false,
+  paths: { chat: "/chat/completions", embeddings: undefined, models: "/models" }
 }

@@ -23,6 +23,7 @@ import * as Wire from "./Wire.ts"
  */
 export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
   const provider = http.provider
+  const embeddings = dialect.paths.embeddings
 
   const unsupportedTopK = (call: Parameters<NonNullable<Provider["chat"]>>[1]) =>
     http.fail(call, new LlmError.Unsupported({ capability: "topK", detail: `${provider} does not accept top_k` }))
@@ -73,11 +74,11 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
       )
     },
 
-    embed: (request, call) => {
+    embed: embeddings === undefined ? undefined : (request, call) => {
       const model = call.model ?? ""
       return Effect.flatMap(
         http.json(
-          { method: "POST", path: dialect.paths.embeddings, body: ToWire.embedBody(request, model, dialect) },
+          { method: "POST", path: embeddings, body: ToWire.embedBody(request, model, dialect) },
           call,
           Wire.EmbeddingList
         ),
