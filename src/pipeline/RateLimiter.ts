@@ -1,0 +1,134 @@
+/**
+ * Client-side rate limits as token buckets: requests per minute and tokens
+ * per minute, each refilling continuously. A call takes one request and its
+ * estimated tokens before it is sent, waiting (in the queue's priority order,
+ * since it already holds its permit) until they are there; the estimate is
+ * corrected from the usage the provider reports. The provider's own
+ * remaining counts (`x-ratelimit-remaining-*`, `anthropic-ratelimit-*-remaining`)
+ * lower the buckets, so we slow down before it answers 429.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Duration, Effect } from "effect"
+
+/**
+ * @since 0.1.0
+ */
+export interface Limits {
+  readonly requestsPerMinute?: number | undefined
+  readonly tokensPerMinute?: number | undefined
+}
+
+/** One continuously refilling bucket. */
+class Bucket {
+  private level: number
+  private at = 0
+  private readonly perMs: number
+  constructor(readonly capacity: number) {
+    this.level = capacity
+    this.perMs = capacity / 60_000
+  }
+  private refill(now: number) {
+    if (now > this.at) {
+      this.level = Math.min(this.capacity, this.level + (now - this.at) * this.perMs)
+      this.at = now
+    }
+  }
+  /** Millis until `amount` is available (0 when it is now). */
+  waitFor(amount: number, now: number): number {
+    this.refill(now)
+    const need = Math.min(amount, this.capacity) - this.level
+    return need <= 0 ? 0 : Math.ceil(need / this.perMs)
+  }
+  take(amount: number, now: number) {
+    this.refill(now)
+    this.level -= Math.min(amount, this.capacity)
+  }
+  give(amount: number, now: number) {
+    this.refill(now)
+    this.level = Math.min(this.capacity, this.level + amount)
+  }
+  lowerTo(remaining: number, now: number) {
+    this.refill(now)
+    if (remaining < this.level) this.level = Math.max(0, remaining)
+  }
+  get available() {
+    return this.level
+  }
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface RateLimiter {
+  /** Waits until one request and `tokens` fit, then takes them. */
+  readonly take: (tokens: number) => Effect.Effect<void>
+  /** Corrects an earlier estimate with the tokens the call really used. */
+  readonly correct: (estimated: number, actual: number) => Effect.Effect<void>
+  /** Lowers the buckets to what the provider says remains. */
+  readonly observe: (headers: Readonly<Record<string, string | undefined>>) => Effect.Effect<void>
+  /** What is left now, for stats. */
+  readonly available: Effect.Effect<{ readonly requests: number | undefined; readonly tokens: number | undefined }>
+}
+
+const remainingHeaders = {
+  requests: ["x-ratelimit-remaining-requests", "anthropic-ratelimit-requests-remaining"],
+  tokens: ["x-ratelimit-remaining-tokens", "anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-input-tokens-remaining"]
+} as const
+
+const readNumber = (headers: Readonly<Record<string, string | undefined>>, names: ReadonlyArray<string>) => {
+  for (const name of names) {
+    const value = headers[name]
+    if (value !== undefined && /^\d+$/.test(value.trim())) return Number(value)
+  }
+  return undefined
+}
+
+/**
+ * A limiter for the given limits; with none it never waits.
+ *
+ * @since 0.1.0
+ */
+export const make = (limits: Limits): RateLimiter => {
+  const requests = limits.requestsPerMinute === undefined ? undefined : new Bucket(limits.requestsPerMinute)
+  const tokens = limits.tokensPerMinute === undefined ? undefined : new Bucket(limits.tokensPerMinute)
+
+  const take = (amount: number): Effect.Effect<void> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const wait = Math.max(requests?.waitFor(1, now) ?? 0, tokens?.waitFor(amount, now) ?? 0)
+      if (wait > 0) return Effect.andThen(Effect.sleep(Duration.millis(wait)), take(amount))
+      requests?.take(1, now)
+      tokens?.take(amount, now)
+      return Effect.void
+    })
+
+  return {
+    take: requests === undefined && tokens === undefined ? () => Effect.void : take,
+    correct: (estimated, actual) =>
+      tokens === undefined ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
+        if (actual < estimated) tokens.give(estimated - actual, now)
+        else if (actual > estimated) tokens.take(actual - estimated, now)
+      }),
+    observe: (headers) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const r = readNumber(headers, remainingHeaders.requests)
+        const t = readNumber(headers, remainingHeaders.tokens)
+        if (r !== undefined) requests?.lowerTo(r, now)
+        if (t !== undefined) tokens?.lowerTo(t, now)
+      }),
+    available: Effect.map(Clock.currentTimeMillis, (now) => {
+      requests?.waitFor(0, now)
+      tokens?.waitFor(0, now)
+      return { requests: requests?.available, tokens: tokens?.available }
+    })
+  }
+}
+
+/**
+ * A call's token cost before it is sent: about four characters a token for
+ * everything we send, plus the output budget it asked for (or `defaultOutput`).
+ *
+ * @since 0.1.0
+ */
+export const estimate = (inputChars: number, maxOutput: number | undefined, defaultOutput = 256): number =>
+  Math.ceil(inputChars / 4) + (maxOutput ?? defaultOutput)
