@@ -30,6 +30,10 @@ export interface KeyConfig {
   readonly models?: ReadonlyArray<string> | undefined
   /** Calls this key may carry at once (default: no limit beyond the backend's). */
   readonly maxConcurrent?: number | undefined
+  /** Client-side request limit for this key. */
+  readonly requestsPerMinute?: number | undefined
+  /** Client-side token limit for this key. */
+  readonly tokensPerMinute?: number | undefined
 }
 
 /**
@@ -206,7 +210,14 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
         ? entries.filter((e) => e.config.models === undefined || request.model === undefined || e.config.models.includes(request.model))
         : entries.filter((e) => e.config.name === request.pinned)
       if (candidates.length === 0) {
-        return Effect.fail(new LlmError.InvalidRequest({ field: "model", detail: `no key may serve model ${request.model}` }))
+        return Effect.fail(
+          request.pinned === undefined
+            ? new LlmError.InvalidRequest({ field: "model", detail: `no key may serve model ${request.model}` })
+            : new LlmError.InvalidRequest({
+              field: "options.key",
+              detail: `no key named ${JSON.stringify(request.pinned)} (known: ${entries.map((e) => e.config.name).join(", ")})`
+            })
+        )
       }
       const usable = candidates.filter((e) => serves(e, request.model))
       if (usable.length === 0) {
@@ -223,8 +234,11 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
       const soonest = Math.min(...usable.map((e) => e.coolingUntil > now ? e.coolingUntil : Infinity))
       const wait = soonest === Infinity ? undefined : soonest - now
       if (wait !== undefined && wait > Duration.toMillis(options.maxWait) && usable.every((e) => e.coolingUntil > now)) {
+        const fields = { retryAfter: Duration.millis(wait), detail: `every key is cooling: ${describe(now, usable)}` }
         return Effect.fail(
-          new LlmError.RateLimited({ retryAfter: Duration.millis(wait), detail: `every key is cooling: ${describe(now, usable)}` })
+          usable.every((e) => e.coolReason === "quota exhausted")
+            ? new LlmError.QuotaExhausted(fields)
+            : new LlmError.RateLimited(fields)
         )
       }
       const released = Effect.callback<void>((resume) => {

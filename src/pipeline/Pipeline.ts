@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Option, Redacted, Stream } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Option, Stream } from "effect"
 import type { ChatRequest } from "../domain/Chat.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
 import type { Usage } from "../domain/Usage.ts"
@@ -17,9 +17,11 @@ import type { Capabilities, Monitor, Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
 import * as CircuitBreaker from "./CircuitBreaker.ts"
+import * as KeyPool from "./KeyPool.ts"
 import * as Policy from "./Policy.ts"
 import * as PriorityQueue from "./PriorityQueue.ts"
 import type { Provider } from "./Provider.ts"
+import * as RateLimiter from "./RateLimiter.ts"
 import * as Retry from "./Retry.ts"
 import * as Stats from "./Stats.ts"
 import * as StatsReport from "./StatsReport.ts"
@@ -29,15 +31,13 @@ import * as Tracking from "./Tracking.ts"
 import * as Validate from "./Validate.ts"
 
 /**
- * A named API key. The name is what shows up in stats and errors; the value
+ * A named API key (with optional weight, model allow-list, concurrency and
+ * rate limits). The name is what shows up in stats and errors; the value
  * never does.
  *
  * @since 0.1.0
  */
-export interface ApiKey {
-  readonly name: string
-  readonly value: Redacted.Redacted<string>
-}
+export type ApiKey = KeyPool.KeyConfig
 
 /**
  * How the pipeline wraps a provider.
@@ -62,7 +62,11 @@ interface Track {
   retries: number
   queueWaitMs: number
   firstTokenMs: number | undefined
+  /** The key of the latest attempt. */
+  key: string | undefined
 }
+
+const newTrack = (): Track => ({ attempts: 0, retries: 0, queueWaitMs: 0, firstTokenMs: undefined, key: undefined })
 
 const failureOf = <A>(exit: Exit.Exit<A, LlmError.LlmError>): LlmError.LlmError | undefined =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
@@ -73,6 +77,14 @@ const breakerOutcome = <A>(exit: Exit.Exit<A, LlmError.LlmError>): CircuitBreake
   if (error === undefined) return "interrupted"
   return LlmError.countsForBreaker(error.reason) ? "unhealthy" : "answered"
 }
+
+// Only a cheap size estimate: everything we send, as JSON characters.
+const chatCost = (request: ChatRequest): number =>
+  RateLimiter.estimate(
+    (request.system?.length ?? 0) + JSON.stringify(request.messages).length +
+      (request.tools === undefined ? 0 : JSON.stringify(request.tools).length),
+    request.maxTokens
+  )
 
 const withAttempts = (error: LlmError.LlmError, attempts: number): LlmError.LlmError =>
   attempts <= 1 || error.attempts !== undefined ? error : new LlmError.LlmError({ ...error, attempts })
@@ -105,6 +117,20 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       )
   })
 
+  const pool = keys.length === 0 ? undefined : KeyPool.make(keys, {
+    strategy: policy.keyStrategy,
+    rateLimitCooldown: policy.keyCooldown,
+    maxCooldown: policy.retryAfterCap,
+    quotaCooldown: policy.quotaCooldown,
+    maxWait: policy.retryAfterCap
+  })
+  const backendLimiter = RateLimiter.make({ requestsPerMinute: policy.requestsPerMinute, tokensPerMinute: policy.tokensPerMinute })
+  const keyLimiters = new Map(keys.map((key) => [key.name, RateLimiter.make(key)] as const))
+  const limitersOf = (key: string | undefined) => {
+    const own = key === undefined ? undefined : keyLimiters.get(key)
+    return own === undefined ? [backendLimiter] : [backendLimiter, own]
+  }
+
   const capabilities: Capabilities = {
     chat: provider.chat !== undefined,
     stream: provider.stream !== undefined,
@@ -115,11 +141,11 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
   const error = (base: { readonly requestId: string; readonly model: string | undefined }, reason: LlmError.Reason) =>
     LlmError.make(name, reason, base)
 
-  const chooseKey = (requestId: string, pinned: string | undefined) => {
-    if (pinned === undefined) return Effect.succeed(keys[0]?.value)
-    const found = keys.find((key) => key.name === pinned)
-    return found === undefined
-      ? Effect.fail(LlmError.make(
+  // A pin naming no key is the caller's mistake: fail before queueing.
+  const checkPin = (requestId: string, pinned: string | undefined) =>
+    pinned === undefined || keys.some((key) => key.name === pinned)
+      ? Effect.void
+      : Effect.fail(LlmError.make(
         name,
         new LlmError.InvalidRequest({
           field: "options.key",
@@ -127,8 +153,39 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
         }),
         { requestId }
       ))
-      : Effect.succeed(found.value)
-  }
+
+  const observe = (key: string | undefined) => (headers: Readonly<Record<string, string>>) =>
+    Effect.forEach(limitersOf(key), (limiter) => limiter.observe(headers), { discard: true })
+
+  // Leases a key for one attempt (waiting for a cooling key if need be), takes
+  // its rate tokens, and gives the key back with the attempt's outcome.
+  const leaseKey = (call: CallContext, resolved: Validate.ResolvedOptions, track: Track, cost: number) =>
+    Effect.flatMap(
+      pool === undefined
+        ? Effect.succeed(undefined)
+        : Effect.mapError(
+          pool.acquire({ model: call.model, pinned: resolved.key, sessionId: resolved.sessionId }),
+          (reason) => error(call, reason)
+        ),
+      (lease) => {
+        track.key = lease?.name
+        const leased: CallContext = { ...call, apiKey: lease?.value, onHeaders: observe(lease?.name) }
+        return Effect.as(
+          Effect.forEach(limitersOf(lease?.name), (limiter) => limiter.take(cost), { discard: true }),
+          [lease, leased] as const
+        )
+      }
+    )
+
+  const giveBack = (lease: KeyPool.Lease | undefined, exit: Exit.Exit<unknown, LlmError.LlmError>) =>
+    pool === undefined || lease === undefined ? Effect.void : pool.release(lease, failureOf(exit)?.reason)
+
+  const correct = (key: string | undefined, estimated: number, usage: Usage) =>
+    Effect.forEach(limitersOf(key), (limiter) => limiter.correct(estimated, usage.totalTokens), { discard: true })
+
+  const rotate = (track: Track, model: string | undefined) => (failure: LlmError.LlmError) =>
+    pool !== undefined && LlmError.isKeyFault(failure.reason) && track.key !== undefined &&
+    pool.hasAlternative(track.key, model)
 
   const gauges = Effect.suspend(() => recorder.gauges(queue.depth(), queue.inFlight()))
 
@@ -144,6 +201,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
     )
 
   const retryHooks = (ticket: CircuitBreaker.Ticket, track: Track, call: CallContext, extra?: () => boolean): Retry.Hooks => ({
+    rotate: rotate(track, call.model),
     mayRetry: Effect.suspend(() => extra?.() === false ? Effect.succeed(false) : breaker.mayRetry(ticket)),
     onRetry: (retry, delay, cause) => {
       track.retries = retry
@@ -193,85 +251,98 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
     operation: Operation,
     model: string | undefined,
     resolved: Validate.ResolvedOptions,
+    cost: number,
     attempt: (call: CallContext) => Effect.Effect<A, LlmError.LlmError>,
     usageOf: (value: A) => Usage | undefined
   ): Effect.Effect<A, LlmError.LlmError> =>
-    Effect.flatMap(chooseKey(resolved.requestId, resolved.key), (apiKey) =>
-      Effect.flatMap(Clock.currentTimeMillis, (start) => {
-        const call: CallContext = { requestId: resolved.requestId, model, apiKey }
-        const track: Track = { attempts: 0, retries: 0, queueWaitMs: 0, firstTokenMs: undefined }
-        const once = Effect.suspend(() => {
-          track.attempts++
-          return Timeouts.effect(attempt(call), "attempt", policy.attemptTimeout, (reason) => error(call, reason))
-        })
-        const admitted = Effect.scoped(
-          Effect.flatMap(admit(call, resolved.priority, track), (ticket) =>
-            Effect.retry(once, Retry.schedule(policy, retryHooks(ticket, track, call))).pipe(
-              Effect.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
-            ))
-        )
-        const deadline = deadlineOf(resolved)
-        const bounded = deadline === undefined
-          ? admitted
-          : Timeouts.effect(admitted, "total", deadline, (reason) => error(call, reason))
-        return bounded.pipe(
-          Effect.tap((value) => {
-            const usage = usageOf(value)
-            return usage === undefined ? Effect.void : recorder.usage(model ?? "unknown", usage.inputTokens, usage.outputTokens)
-          }),
-          Effect.mapError((e) => withAttempts(e, track.attempts)),
-          Effect.onExit((exit) => finish(operation, call, resolved.priority, track, start, exit))
-        )
-      }))
+    Effect.andThen(checkPin(resolved.requestId, resolved.key), Effect.flatMap(Clock.currentTimeMillis, (start) => {
+      const call: CallContext = { requestId: resolved.requestId, model, apiKey: undefined }
+      const track = newTrack()
+      const once = Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(restore(Effect.suspend(() => leaseKey(call, resolved, track, cost))), ([lease, leased]) =>
+          restore(Effect.suspend(() => {
+            track.attempts++
+            return Timeouts.effect(attempt(leased), "attempt", policy.attemptTimeout, (reason) => error(call, reason))
+          })).pipe(Effect.onExit((exit) => giveBack(lease, exit))))
+      )
+      const admitted = Effect.scoped(
+        Effect.flatMap(admit(call, resolved.priority, track), (ticket) =>
+          Effect.retry(once, Retry.schedule(policy, retryHooks(ticket, track, call))).pipe(
+            Effect.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
+          ))
+      )
+      const deadline = deadlineOf(resolved)
+      const bounded = deadline === undefined
+        ? admitted
+        : Timeouts.effect(admitted, "total", deadline, (reason) => error(call, reason))
+      return bounded.pipe(
+        Effect.tap((value) => {
+          const usage = usageOf(value)
+          return usage === undefined
+            ? Effect.void
+            : Effect.andThen(
+              recorder.usage(model ?? "unknown", usage.inputTokens, usage.outputTokens),
+              correct(track.key, cost, usage)
+            )
+        }),
+        Effect.mapError((e) => withAttempts(e, track.attempts)),
+        Effect.onExit((exit) => finish(operation, call, resolved.priority, track, start, exit))
+      )
+    }))
 
   const runStream = (
     model: string,
     resolved: Validate.ResolvedOptions,
     request: ChatRequest,
+    cost: number,
     open: NonNullable<Provider["stream"]>
   ): Stream.Stream<ChatChunk.ChatChunk, LlmError.LlmError> =>
-    Stream.unwrap(Effect.flatMap(chooseKey(resolved.requestId, resolved.key), (apiKey) =>
-      Effect.map(Clock.currentTimeMillis, (start) => {
-        const call: CallContext = { requestId: resolved.requestId, model, apiKey }
-        const track: Track = { attempts: 0, retries: 0, queueWaitMs: 0, firstTokenMs: undefined }
-        let content = false
-        const attempt = Stream.suspend(() => {
-          track.attempts++
-          return Timeouts.stream(StreamGuard.holdUntilContent(open(request, call)), {
-            firstToken: policy.firstTokenTimeout,
-            idle: policy.idleTimeout,
-            fail: (reason) => error(call, reason)
+    Stream.unwrap(Effect.andThen(checkPin(resolved.requestId, resolved.key), Effect.map(Clock.currentTimeMillis, (start) => {
+      const call: CallContext = { requestId: resolved.requestId, model, apiKey: undefined }
+      const track = newTrack()
+      let content = false
+      const attempt = Stream.unwrap(Effect.map(Effect.suspend(() => leaseKey(call, resolved, track, cost)), ([lease, leased]) => {
+        track.attempts++
+        return Timeouts.stream(StreamGuard.holdUntilContent(open(request, leased)), {
+          firstToken: policy.firstTokenTimeout,
+          idle: policy.idleTimeout,
+          fail: (reason) => error(call, reason)
+        }).pipe(Stream.onExit((exit) => giveBack(lease, exit)))
+      }))
+      const observeChunk = (chunk: ChatChunk.ChatChunk) =>
+        Effect.suspend(() => {
+          if (chunk._tag === "Usage") {
+            return Effect.andThen(
+              recorder.usage(model, chunk.usage.inputTokens, chunk.usage.outputTokens),
+              correct(track.key, cost, chunk.usage)
+            )
+          }
+          if (content || !ChatChunk.isContent(chunk)) return Effect.void
+          content = true
+          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            track.firstTokenMs = now - start
+            return recorder.firstContent(model, now - start)
           })
         })
-        const observe = (chunk: ChatChunk.ChatChunk) =>
-          Effect.suspend(() => {
-            if (chunk._tag === "Usage") return recorder.usage(model, chunk.usage.inputTokens, chunk.usage.outputTokens)
-            if (content || !ChatChunk.isContent(chunk)) return Effect.void
-            content = true
-            return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-              track.firstTokenMs = now - start
-              return recorder.firstContent(model, now - start)
-            })
-          })
-        // The permit is taken in the stream's own scope: held until it ends or is interrupted.
-        const admitted = Stream.unwrap(Effect.map(admit(call, resolved.priority, track), (ticket) =>
-          Stream.retry(attempt, Retry.schedule(policy, retryHooks(ticket, track, call, () => !content))).pipe(
-            Stream.tap(observe),
-            Stream.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
-          )))
-        const deadline = deadlineOf(resolved)
-        const bounded = deadline === undefined ? admitted : Stream.interruptWhen(
-          admitted,
-          Effect.andThen(
-            Effect.sleep(deadline),
-            Effect.fail(error(call, new LlmError.Timeout({ phase: "total", after: deadline, detail: "the call's deadline passed" })))
-          )
+      // The permit is taken in the stream's own scope: held until it ends or is interrupted.
+      const admitted = Stream.unwrap(Effect.map(admit(call, resolved.priority, track), (ticket) =>
+        Stream.retry(attempt, Retry.schedule(policy, retryHooks(ticket, track, call, () => !content))).pipe(
+          Stream.tap(observeChunk),
+          Stream.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
+        )))
+      const deadline = deadlineOf(resolved)
+      const bounded = deadline === undefined ? admitted : Stream.interruptWhen(
+        admitted,
+        Effect.andThen(
+          Effect.sleep(deadline),
+          Effect.fail(error(call, new LlmError.Timeout({ phase: "total", after: deadline, detail: "the call's deadline passed" })))
         )
-        return bounded.pipe(
-          Stream.mapError((e) => withAttempts(e, track.attempts)),
-          Stream.onExit((exit) => finish("stream", call, resolved.priority, track, start, exit))
-        )
-      })))
+      )
+      return bounded.pipe(
+        Stream.mapError((e) => withAttempts(e, track.attempts)),
+        Stream.onExit((exit) => finish("stream", call, resolved.priority, track, start, exit))
+      )
+    })))
 
   const chat: Service["chat"] = (input, callOptions) => {
     const open = provider.chat
@@ -280,7 +351,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       const request = yield* Validate.chatRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.model)
-      return yield* run("chat", model, resolved, (call) => open(request, call), (r) => r.usage)
+      return yield* run("chat", model, resolved, chatCost(request), (call) => open(request, call), (r) => r.usage)
     })
   }
 
@@ -291,7 +362,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       const request = yield* Validate.chatRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.model)
-      return runStream(model, resolved, request, open)
+      return runStream(model, resolved, request, chatCost(request), open)
     }))
   }
 
@@ -302,7 +373,8 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       const request = yield* Validate.embedRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.embeddingModel ?? options.model)
-      return yield* run("embed", model, resolved, (call) => open(request, call), (r) => r.usage)
+      const chars = request.input.reduce((n, text) => n + text.length, 0)
+      return yield* run("embed", model, resolved, RateLimiter.estimate(chars, 0), (call) => open(request, call), (r) => r.usage)
     })
   }
 
@@ -311,17 +383,19 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
     if (open === undefined) return Effect.fail(LlmError.unsupported(name, "models"))
     return Effect.flatMap(
       Validate.callOptions(name, callOptions),
-      (resolved) => run("models", undefined, resolved, open, () => undefined)
+      (resolved) => run("models", undefined, resolved, 0, open, () => undefined)
     )
   }
 
-  const snapshot = Effect.map(breaker.state, (state) =>
-    recorder.snapshot({
-      breakerState: CircuitBreaker.stateName(state),
-      breakerTrips: breaker.trips(),
-      inFlight: queue.inFlight(),
-      queueDepth: queue.depth()
-    }))
+  const snapshot = Effect.flatMap(breaker.state, (state) =>
+    Effect.map(pool === undefined ? Effect.succeed([]) : pool.stats, (keyStats) =>
+      recorder.snapshot({
+        breakerState: CircuitBreaker.stateName(state),
+        breakerTrips: breaker.trips(),
+        inFlight: queue.inFlight(),
+        queueDepth: queue.depth(),
+        keys: keyStats
+      })))
 
   const monitor: Monitor = {
     stats: snapshot,

@@ -61,7 +61,17 @@ export const Policy = Schema.Struct({
   /** Whole-call deadline incl. queue wait and retries; none by default. */
   deadline: Schema.optionalKey(PositiveDuration),
   /** How many recent calls the tracking ring keeps. */
-  recentCalls: PositiveInt
+  recentCalls: PositiveInt,
+  /** How a key is chosen among several. */
+  keyStrategy: Schema.Literals(["round-robin", "least-loaded", "weighted", "sticky"]),
+  /** Cooldown of a rate-limited key that was told no wait; doubles per consecutive limit. */
+  keyCooldown: PositiveDuration,
+  /** Cooldown of a key whose quota is exhausted, when told no wait. */
+  quotaCooldown: PositiveDuration,
+  /** Client-side limit on requests per minute for the whole backend. */
+  requestsPerMinute: Schema.optionalKey(PositiveInt),
+  /** Client-side limit on tokens per minute for the whole backend. */
+  tokensPerMinute: Schema.optionalKey(PositiveInt)
 })
 
 /**
@@ -92,7 +102,10 @@ export const defaults: Policy = {
   attemptTimeout: Duration.seconds(60),
   firstTokenTimeout: Duration.seconds(60),
   idleTimeout: Duration.seconds(30),
-  recentCalls: 100
+  recentCalls: 100,
+  keyStrategy: "round-robin",
+  keyCooldown: Duration.seconds(1),
+  quotaCooldown: Duration.hours(1)
 }
 
 /**
@@ -115,7 +128,9 @@ const durationKeys = new Set<string>([
   "attemptTimeout",
   "firstTokenTimeout",
   "idleTimeout",
-  "deadline"
+  "deadline",
+  "keyCooldown",
+  "quotaCooldown"
 ])
 
 const decode = Schema.decodeUnknownEffect(Policy)
@@ -178,7 +193,12 @@ export const externalNames: ReadonlyArray<readonly [keyof Policy, string]> = [
   ["firstTokenTimeout", "first_token_timeout"],
   ["idleTimeout", "stream_idle_timeout"],
   ["deadline", "deadline"],
-  ["recentCalls", "recent_calls"]
+  ["recentCalls", "recent_calls"],
+  ["keyStrategy", "key_strategy"],
+  ["keyCooldown", "key_cooldown"],
+  ["quotaCooldown", "quota_cooldown"],
+  ["requestsPerMinute", "requests_per_minute"],
+  ["tokensPerMinute", "tokens_per_minute"]
 ]
 
 const fromExternal = (key: keyof Policy, raw: unknown): unknown => {

@@ -21,6 +21,12 @@ export interface Hooks {
   readonly mayRetry: Effect.Effect<boolean>
   /** Told about each retry: its number (1-based), the wait, and the error that caused it. */
   readonly onRetry: (retry: number, delay: Duration.Duration, error: LlmError) => Effect.Effect<void>
+  /**
+   * Whether this failure was the key's (rate limit, quota, bad key) and
+   * another key can take the call: then it is retried at once on that key,
+   * whatever the reason's own retryability or requested wait.
+   */
+  readonly rotate?: ((error: LlmError) => boolean) | undefined
 }
 
 /**
@@ -45,12 +51,13 @@ export const schedule = (policy: Policy, hooks: Hooks): Schedule.Schedule<Durati
   return jittered.pipe(
     Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, policy.maxRetryDelay))),
     Schedule.setInputType<LlmError>(),
-    Schedule.modifyDelay(({ input, duration }) => Effect.succeed(input.retryAfter ?? duration)),
+    Schedule.modifyDelay(({ input, duration }) =>
+      Effect.succeed(hooks.rotate?.(input) === true ? Duration.zero : input.retryAfter ?? duration)
+    ),
     Schedule.upTo({ times: policy.maxRetries }),
     Schedule.while(({ input, elapsed, duration }) => {
-      const allowed = isRetryable(input.reason) &&
-        !waitTooLong(policy, input) &&
-        elapsed + Duration.toMillis(duration) <= totalMs
+      const sameTarget = isRetryable(input.reason) && !waitTooLong(policy, input)
+      const allowed = (sameTarget || hooks.rotate?.(input) === true) && elapsed + Duration.toMillis(duration) <= totalMs
       return allowed ? hooks.mayRetry : false
     }),
     Schedule.modifyDelay(({ input, duration, attempt }) => Effect.as(hooks.onRetry(attempt, duration, input), duration))

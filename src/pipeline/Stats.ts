@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Effect, Metric } from "effect"
+import type { KeyStats } from "./KeyPool.ts"
 
 const msBoundaries = Metric.exponentialBoundaries({ start: 1, factor: 2, count: 18 })
 
@@ -108,6 +109,8 @@ export interface Snapshot {
   readonly requests_by_priority: Readonly<Record<string, number>>
   readonly in_flight: number
   readonly queue_depth: number
+  /** Per key: state, requests, failures by reason, cooldowns, ejections (names only, never values). */
+  readonly keys: ReadonlyArray<KeyStats>
 }
 
 /**
@@ -213,7 +216,13 @@ export class Recorder {
     )
   }
 
-  snapshot(extra: { breakerState: string; breakerTrips: number; inFlight: number; queueDepth: number }): Snapshot {
+  snapshot(extra: {
+    breakerState: string
+    breakerTrips: number
+    inFlight: number
+    queueDepth: number
+    keys: ReadonlyArray<KeyStats>
+  }): Snapshot {
     return {
       provider: this.provider,
       total_requests: this.total,
@@ -233,7 +242,8 @@ export class Recorder {
       tokens_by_model: Object.fromEntries(Object.entries(this.tokens).map(([m, t]) => [m, { ...t }])),
       requests_by_priority: { ...this.byPriority },
       in_flight: extra.inFlight,
-      queue_depth: extra.queueDepth
+      queue_depth: extra.queueDepth,
+      keys: extra.keys
     }
   }
 

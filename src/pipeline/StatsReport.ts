@@ -44,6 +44,14 @@ export const text = (s: Snapshot): string => {
     ["in_flight", String(s.in_flight)],
     ["queue_depth", String(s.queue_depth)]
   ]
+  if (s.keys.length === 0) rows.push(["keys", "-"])
+  for (const key of s.keys) {
+    const state = key.state === "cooling" ? `cooling ${key.coolingForMs} ms (${key.reason})` : key.state === "ejected" ? `ejected (${key.reason})` : "active"
+    rows.push([
+      `keys.${key.name}`,
+      `${state}; requests ${key.requests}; in flight ${key.inFlight}; failures ${pairs(key.failures)}; cooldowns ${key.cooldowns}; ejections ${key.ejections}`
+    ])
+  }
   const width = Math.max(...rows.map(([k]) => k.length))
   const line = "-".repeat(width + 40)
   return [`stats for ${s.provider}`, line, ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), line].join("\n")

@@ -24,6 +24,8 @@ export interface CallContext {
   readonly model: string | undefined
   /** The key chosen for this attempt, if the backend uses keys. */
   readonly apiKey: Redacted.Redacted<string> | undefined
+  /** Told every response's headers (rate limiters adapt to the provider's remaining counts). */
+  readonly onHeaders?: ((headers: Readonly<Record<string, string>>) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -173,6 +175,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const send = (spec: RequestSpec, call: CallContext) =>
     client.execute(build(spec, call)).pipe(
       Effect.mapError((error) => transportError(call, error, "send")),
+      Effect.tap((response) => call.onHeaders === undefined ? Effect.void : call.onHeaders(response.headers)),
       Effect.flatMap((response) =>
         response.status >= 200 && response.status < 300 ? Effect.succeed(response) : failure(call, response)
       )

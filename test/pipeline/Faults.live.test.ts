@@ -221,9 +221,7 @@ describe("fault injection through the pipeline", () => {
   for (
     const [name, action, reason] of [
       ["context length 400", error(400, Fixtures.errorBody("maximum context length is 8192 tokens", "invalid_request_error", "context_length_exceeded")), "ContextLengthExceeded"],
-      ["content filter 400", error(400, Fixtures.errorBody("rejected by our safety system", "invalid_request_error", "content_policy_violation")), "ContentFiltered"],
-      ["401 bad key", error(401, Fixtures.errorBody("Incorrect API key provided", "invalid_request_error", "invalid_api_key")), "Unauthorized"],
-      ["quota exhausted", error(429, Fixtures.errorBody("You exceeded your current quota", "insufficient_quota", "insufficient_quota")), "QuotaExhausted"]
+      ["content filter 400", error(400, Fixtures.errorBody("rejected by our safety system", "invalid_request_error", "content_policy_violation")), "ContentFiltered"]
     ] as const
   ) {
     it.live(`${name} fails at once as ${reason}, without retries or breaker trips`, () =>
@@ -233,6 +231,23 @@ describe("fault injection through the pipeline", () => {
         assert.strictEqual(server.requests.length, 4)
         assert.strictEqual(yield* backend.monitor.breaker, "closed")
         yield* invariant(backend, 4)
+      }))
+  }
+
+  for (
+    const [name, action, reason] of [
+      ["401 bad key", error(401, Fixtures.errorBody("Incorrect API key provided", "invalid_request_error", "invalid_api_key")), "Unauthorized"],
+      ["quota exhausted", error(429, Fixtures.errorBody("You exceeded your current quota", "insufficient_quota", "insufficient_quota")), "QuotaExhausted"]
+    ] as const
+  ) {
+    it.live(`${name} fails as ${reason}; the only key is then out of use, so later calls are not sent`, () =>
+      Effect.gen(function*() {
+        const { backend, server } = yield* setup(() => action)
+        for (let i = 0; i < 4; i++) assert.strictEqual((yield* outcome(backend.chat(hi))).tag, reason)
+        assert.strictEqual(server.requests.length, 1)
+        assert.strictEqual(yield* backend.monitor.breaker, "closed")
+        const s = yield* invariant(backend, 4)
+        assert.strictEqual(s.keys[0]?.state, reason === "Unauthorized" ? "ejected" : "cooling")
       }))
   }
 
