@@ -10,6 +10,7 @@ import { Config, Effect, Option, Redacted } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../BackendConfigError.ts"
 import type { Service } from "../LlmBackend.ts"
+import type * as KeyPool from "../pipeline/KeyPool.ts"
 import * as Pipeline from "../pipeline/Pipeline.ts"
 import * as Policy from "../pipeline/Policy.ts"
 import type { Provider } from "../pipeline/Provider.ts"
@@ -21,8 +22,10 @@ import * as ProviderHttp from "../transport/ProviderHttp.ts"
  * @since 0.1.0
  */
 export interface CommonOptions {
-  /** The API key (required where the service needs one). */
+  /** The API key (required where the service needs one, unless `apiKeys` is given). */
   readonly apiKey?: Redacted.Redacted<string> | undefined
+  /** Several named keys, chosen per attempt by the policy's `keyStrategy` (see `KeyPool`). */
+  readonly apiKeys?: ReadonlyArray<KeyPool.KeyConfig> | undefined
   /** Base URL of the service (each provider has a default). */
   readonly baseUrl?: string | undefined
   /** Model for chat requests that name none. */
@@ -61,7 +64,20 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
   const baseUrl = yield* BackendConfig.baseUrl(spec.provider, "baseUrl", options.baseUrl ?? spec.defaultBaseUrl)
   const apiKey = options.apiKey
   if (apiKey !== undefined && Redacted.value(apiKey).trim().length === 0) return yield* fail("apiKey", "must not be empty")
-  if (apiKey === undefined && spec.requiresKey) return yield* fail("apiKey", "required")
+  const keys: ReadonlyArray<KeyPool.KeyConfig> = options.apiKeys ?? (apiKey === undefined ? [] : [{ name: "default", value: apiKey }])
+  if (keys.length === 0 && spec.requiresKey) return yield* fail("apiKey", "required (or apiKeys)")
+  const seen = new Set<string>()
+  for (const [i, key] of keys.entries()) {
+    const at = `apiKeys.${i}`
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key.name)) return yield* fail(`${at}.name`, "1-64 letters, digits, '_', '.' or '-'")
+    if (seen.has(key.name)) return yield* fail(`${at}.name`, `duplicate key name ${JSON.stringify(key.name)}`)
+    seen.add(key.name)
+    if (Redacted.value(key.value).trim().length === 0) return yield* fail(`${at}.value`, "must not be empty")
+    for (const field of ["weight", "maxConcurrent", "requestsPerMinute", "tokensPerMinute"] as const) {
+      const value = key[field]
+      if (value !== undefined && !(Number.isFinite(value) && value > 0)) return yield* fail(`${at}.${field}`, "must be a positive number")
+    }
+  }
   const model = yield* BackendConfig.nonEmpty(spec.provider, "model", options.model)
   const embeddingModel = yield* BackendConfig.nonEmpty(spec.provider, "embeddingModel", options.embeddingModel)
   const policy = yield* Policy.make(spec.provider, options.policy)
@@ -69,9 +85,9 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
     ...spec.http,
     provider: spec.provider,
     baseUrl,
-    secrets: apiKey === undefined ? [] : [apiKey]
+    secrets: keys.map((key) => key.value)
   })
-  return { http, provider: spec.translate(http), apiKey, model, embeddingModel, policy }
+  return { http, provider: spec.translate(http), apiKey, keys, model, embeddingModel, policy }
 })
 
 /**
@@ -83,13 +99,22 @@ export const make = (
   spec: Spec,
   options: CommonOptions
 ): Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Effect.flatMap(parts(spec, options), ({ apiKey, embeddingModel, model, policy, provider }) =>
-    Pipeline.make(provider, {
-      model,
-      embeddingModel,
-      policy,
-      keys: apiKey === undefined ? [] : [{ name: "default", value: apiKey }]
-    }))
+  Effect.flatMap(parts(spec, options), ({ embeddingModel, keys, model, policy, provider }) =>
+    Pipeline.make(provider, { model, embeddingModel, policy, keys }))
+
+/**
+ * Parses a key list from the environment: comma-separated entries, each
+ * `name:key` or a bare key (named `key-1`, `key-2`, ... by position).
+ *
+ * @since 0.1.0
+ */
+export const parseKeyList = (text: string): ReadonlyArray<KeyPool.KeyConfig> =>
+  text.split(",").map((entry) => entry.trim()).filter((entry) => entry.length > 0).map((entry, i) => {
+    const named = /^([A-Za-z0-9_.-]{1,64}):(.+)$/.exec(entry)
+    return named === null
+      ? { name: `key-${i + 1}`, value: Redacted.make(entry) }
+      : { name: named[1]!, value: Redacted.make(named[2]!.trim()) }
+  })
 
 /**
  * Environment variable names for the common settings; the first one set wins.
@@ -114,8 +139,9 @@ const firstOf = <A>(names: ReadonlyArray<string> | undefined, read: (name: strin
 
 /**
  * Reads the common settings and the policy from the environment (and the
- * `LLM_BACKENDS_CONFIG` file); `overrides` from code win. A missing required
- * key fails naming the first variable.
+ * `LLM_BACKENDS_CONFIG` file); `overrides` from code win. `<PREFIX>_API_KEYS`
+ * (see {@link parseKeyList}) feeds the key pool; without it a missing required
+ * key fails naming the first single-key variable.
  *
  * @since 0.1.0
  */
@@ -126,8 +152,12 @@ export const fromEnvironment = (
   requiresKey = false
 ): Effect.Effect<CommonOptions, BackendConfig.BackendConfigError | Config.ConfigError> =>
   Effect.gen(function*() {
+    const list = yield* Config.option(Config.Redacted(`${names.policyPrefix}_API_KEYS`))
+    const apiKeys = overrides.apiKeys ?? (Option.isSome(list) ? parseKeyList(Redacted.value(list.value)) : undefined)
     const apiKey = overrides.apiKey !== undefined
       ? Option.some(overrides.apiKey)
+      : apiKeys !== undefined
+      ? Option.none()
       : requiresKey && names.apiKey !== undefined && names.apiKey.length > 0
       ? Option.some(yield* names.apiKey.slice(1).reduce(
         (acc, name) => Config.orElse(acc, () => Config.Redacted(name)),
@@ -140,6 +170,7 @@ export const fromEnvironment = (
     const policy = yield* Policy.fromEnvironment(provider, names.policyPrefix, overrides.policy)
     return {
       apiKey: Option.getOrUndefined(apiKey),
+      apiKeys,
       baseUrl: overrides.baseUrl ?? Option.getOrUndefined(baseUrl),
       model: overrides.model ?? Option.getOrUndefined(model),
       embeddingModel: overrides.embeddingModel ?? Option.getOrUndefined(embeddingModel),

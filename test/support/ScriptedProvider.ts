@@ -3,7 +3,7 @@
  * scripted step (succeed, fail with a reason, or wait for a gate), and the
  * virtual time of every attempt is recorded.
  */
-import { Clock, Deferred, Effect, Stream } from "effect"
+import { Clock, Deferred, Effect, Redacted, Stream } from "effect"
 import { ChatResponse } from "../../src/domain/Chat.ts"
 import * as ChatChunk from "../../src/domain/ChatChunk.ts"
 import * as Content from "../../src/domain/Content.ts"
@@ -27,6 +27,8 @@ export interface Scripted {
   readonly attempts: Array<number>
   /** Request ids seen, in order. */
   readonly requestIds: Array<string>
+  /** The key value each attempt carried ("" without a key). */
+  readonly keys: Array<string>
   /** Attempts running right now, and the most ever at once. */
   readonly running: { now: number; max: number }
   readonly push: (...steps: ReadonlyArray<Step>) => void
@@ -36,16 +38,18 @@ export const make = (steps: ReadonlyArray<Step> = [], fallback?: Step): Scripted
   const queue = [...steps]
   const attempts: Array<number> = []
   const requestIds: Array<string> = []
+  const keys: Array<string> = []
   const running = { now: 0, max: 0 }
   const next = () => queue.shift() ?? fallback ?? ok()
   const response = (text: string) =>
     new ChatResponse({ provider: "scripted", model: "m", content: [Content.text(text)], finishReason: "stop" })
 
-  const begin = (requestId: string) =>
+  const begin = (requestId: string, key?: Redacted.Redacted<string>) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => {
         attempts.push(now)
         requestIds.push(requestId)
+        keys.push(key === undefined ? "" : Redacted.value(key))
         running.now++
         running.max = Math.max(running.max, running.now)
       }))
@@ -56,7 +60,7 @@ export const make = (steps: ReadonlyArray<Step> = [], fallback?: Step): Scripted
   const provider: Provider = {
     provider: "scripted",
     chat: (_request, call) =>
-      Effect.flatMap(begin(call.requestId), () => {
+      Effect.flatMap(begin(call.requestId, call.apiKey), () => {
         const step = next()
         const body = (() => {
           switch (step._tag) {
@@ -73,7 +77,7 @@ export const make = (steps: ReadonlyArray<Step> = [], fallback?: Step): Scripted
         return Effect.ensuring(body, end)
       }),
     stream: (_request, call) =>
-      Stream.unwrap(Effect.map(begin(call.requestId), () => {
+      Stream.unwrap(Effect.map(begin(call.requestId, call.apiKey), () => {
         const step = next()
         const body: Stream.Stream<ChatChunk.ChatChunk, LlmError.LlmError> = (() => {
           switch (step._tag) {
@@ -97,5 +101,5 @@ export const make = (steps: ReadonlyArray<Step> = [], fallback?: Step): Scripted
         return Stream.ensuring(body, end)
       }))
   }
-  return { provider, attempts, requestIds, running, push: (...more) => queue.push(...more) }
+  return { provider, attempts, requestIds, keys, running, push: (...more) => queue.push(...more) }
 }

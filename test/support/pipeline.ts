@@ -5,11 +5,16 @@ import * as Policy from "../../src/pipeline/Policy.ts"
 import * as Scripted from "./ScriptedProvider.ts"
 
 /** A pipeline over a scripted provider. Jitter is off unless asked for. */
-export const make = (steps: ReadonlyArray<Scripted.Step>, policy: Policy.Input = {}, fallback?: Scripted.Step) =>
+export const make = (
+  steps: ReadonlyArray<Scripted.Step>,
+  policy: Policy.Input = {},
+  fallback?: Scripted.Step,
+  keys?: ReadonlyArray<Pipeline.ApiKey>
+) =>
   Effect.gen(function*() {
     const scripted = Scripted.make(steps, fallback)
     const validated = yield* Policy.make("scripted", { jitter: false, ...policy })
-    const backend = yield* Pipeline.make(scripted.provider, { model: "m", policy: validated })
+    const backend = yield* Pipeline.make(scripted.provider, { model: "m", policy: validated, keys })
     return { backend, scripted }
   })
 

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer, type Config, type Redacted } from "effect"
+import { Effect, Layer, type Config } from "effect"
 import type { HttpClient } from "effect/http"
 import type * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service } from "../../LlmBackend.ts"
@@ -27,7 +27,6 @@ export const DEFAULT_BASE_URL = "https://api.groq.com/openai/v1"
  * @since 0.1.0
  */
 export interface Options extends Backend.CommonOptions {
-  readonly apiKey: Redacted.Redacted<string>
 }
 
 const spec: Backend.Spec = {
@@ -79,5 +78,5 @@ export const layerConfig = (
   Layer.effect(
     LlmBackend,
     Effect.flatMap(Backend.fromEnvironment(PROVIDER, envNames, overrides, true), (common) =>
-      make({ ...common, apiKey: common.apiKey! }))
+      make(common))
   )

@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Layer, Option, type Redacted } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service } from "../../LlmBackend.ts"
@@ -38,7 +38,6 @@ export const DEFAULT_BASE_URL = "https://api.openai.com/v1"
  * @since 0.1.0
  */
 export interface Options extends Backend.CommonOptions {
-  readonly apiKey: Redacted.Redacted<string>
   /** Sent as `OpenAI-Organization`. */
   readonly organization?: string | undefined
   /** Sent as `OpenAI-Project`. */
@@ -114,7 +113,6 @@ export const layerConfig = (
       const project = yield* Config.option(Config.String("OPENAI_PROJECT_ID"))
       return yield* make({
         ...common,
-        apiKey: common.apiKey!,
         organization: overrides.organization ?? Option.getOrUndefined(organization),
         project: overrides.project ?? Option.getOrUndefined(project)
       })
