@@ -37,11 +37,14 @@ export interface ServeOptions {
   /** Delay before each chat answer (ms), so concurrent calls overlap. */
   readonly latencyMs?: number
   readonly seed?: number
+  /** Per bearer token: `"invalid"` (401) or a request budget per second (then 429). */
+  readonly keys?: Readonly<Record<string, "invalid" | { readonly perSecond: number }>>
 }
 
 export const serve = (options: ServeOptions = {}): Promise<Served> =>
   new Promise((resolve) => {
     const hits = new Map<string, number>()
+    const windows = new Map<string, { start: number; count: number }>()
     let seed = options.seed ?? 42
     // A small LCG: the same faults on every run of an example.
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648
@@ -67,6 +70,17 @@ export const serve = (options: ServeOptions = {}): Promise<Served> =>
           })
         }
         if (path !== "/chat/completions") return json(404, { error: { message: `no route ${path}`, type: "invalid_request_error" } })
+        const token = (req.headers["authorization"] ?? "").replace(/^Bearer /, "")
+        const rule = options.keys?.[token]
+        if (rule === "invalid") return json(401, { error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } })
+        if (rule !== undefined) {
+          const now = Date.now()
+          const window = windows.get(token)
+          if (window === undefined || now - window.start >= 1000) windows.set(token, { start: now, count: 1 })
+          else if (++window.count > rule.perSecond) {
+            return json(429, { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } }, { "retry-after": "1" })
+          }
+        }
         const prompt = lastUserText(body)
         const faults = ["429", "500", "503", "reset"]
         const fault = /\[fault:(\w+)\]/.exec(prompt)?.[1] ??
