@@ -5,11 +5,14 @@
  * since it already holds its permit) until they are there; the estimate is
  * corrected from the usage the provider reports. The provider's own
  * remaining counts (`x-ratelimit-remaining-*`, `anthropic-ratelimit-*-remaining`)
- * lower the buckets, so we slow down before it answers 429.
+ * lower the buckets, and a count of zero holds further calls until the
+ * provider's reset time (even with no limits configured), so we slow down
+ * before it answers 429.
  *
  * @since 0.1.0
  */
 import { Clock, Duration, Effect } from "effect"
+import * as RetryAfter from "../transport/RetryAfter.ts"
 
 /**
  * @since 0.1.0
@@ -71,6 +74,11 @@ export interface RateLimiter {
   readonly available: Effect.Effect<{ readonly requests: number | undefined; readonly tokens: number | undefined }>
 }
 
+const resetHeaders = {
+  requests: ["x-ratelimit-reset-requests", "anthropic-ratelimit-requests-reset"],
+  tokens: ["x-ratelimit-reset-tokens", "anthropic-ratelimit-tokens-reset", "anthropic-ratelimit-input-tokens-reset"]
+} as const
+
 const remainingHeaders = {
   requests: ["x-ratelimit-remaining-requests", "anthropic-ratelimit-requests-remaining"],
   tokens: ["x-ratelimit-remaining-tokens", "anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-input-tokens-remaining"]
@@ -92,10 +100,12 @@ const readNumber = (headers: Readonly<Record<string, string | undefined>>, names
 export const make = (limits: Limits): RateLimiter => {
   const requests = limits.requestsPerMinute === undefined ? undefined : new Bucket(limits.requestsPerMinute)
   const tokens = limits.tokensPerMinute === undefined ? undefined : new Bucket(limits.tokensPerMinute)
+  // Until when the provider said nothing is left (epoch millis).
+  let heldUntil = 0
 
   const take = (amount: number): Effect.Effect<void> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const wait = Math.max(requests?.waitFor(1, now) ?? 0, tokens?.waitFor(amount, now) ?? 0)
+      const wait = Math.max(heldUntil - now, requests?.waitFor(1, now) ?? 0, tokens?.waitFor(amount, now) ?? 0)
       if (wait > 0) return Effect.andThen(Effect.sleep(Duration.millis(wait)), take(amount))
       requests?.take(1, now)
       tokens?.take(amount, now)
@@ -103,7 +113,7 @@ export const make = (limits: Limits): RateLimiter => {
     })
 
   return {
-    take: requests === undefined && tokens === undefined ? () => Effect.void : take,
+    take,
     correct: (estimated, actual) =>
       tokens === undefined ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
         if (actual < estimated) tokens.give(estimated - actual, now)
@@ -115,6 +125,14 @@ export const make = (limits: Limits): RateLimiter => {
         const t = readNumber(headers, remainingHeaders.tokens)
         if (r !== undefined) requests?.lowerTo(r, now)
         if (t !== undefined) tokens?.lowerTo(t, now)
+        for (const [left, reset] of [[r, resetHeaders.requests], [t, resetHeaders.tokens]] as const) {
+          if (left !== 0) continue
+          for (const name of reset) {
+            const value = headers[name]
+            const wait = value === undefined ? undefined : RetryAfter.parseReset(value, now)
+            if (wait !== undefined) heldUntil = Math.max(heldUntil, now + Duration.toMillis(wait))
+          }
+        }
       }),
     available: Effect.map(Clock.currentTimeMillis, (now) => {
       requests?.waitFor(0, now)

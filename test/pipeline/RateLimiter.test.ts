@@ -7,6 +7,7 @@ const timeOf = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
     const fiber = yield* Effect.forkChild(effect)
+    yield* Effect.yieldNow
     for (let i = 0; i < 10_000 && fiber.pollUnsafe() === undefined; i++) {
       yield* TestClock.adjust("100 millis")
       yield* Effect.yieldNow
@@ -51,6 +52,17 @@ describe("rate limiter (token buckets)", () => {
       yield* limiter.observe({ "x-ratelimit-remaining-requests": "garbage" })
       assert.strictEqual((yield* limiter.available).requests, 2)
       assert.isAbove(yield* timeOf(limiter.take(100)), 0)
+    }))
+
+  it.effect("a remaining count of zero holds calls until the provider's reset, even with no limits configured", () =>
+    Effect.gen(function*() {
+      const limiter = RateLimiter.make({})
+      yield* limiter.observe({ "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s" })
+      assert.strictEqual(yield* timeOf(limiter.take(1)), 2000)
+      yield* limiter.observe({ "anthropic-ratelimit-tokens-remaining": "0", "anthropic-ratelimit-tokens-reset": new Date(3000 + (yield* Clock.currentTimeMillis)).toISOString() })
+      assert.strictEqual(yield* timeOf(limiter.take(1)), 3000)
+      yield* limiter.observe({ "x-ratelimit-remaining-requests": "5", "x-ratelimit-reset-requests": "9s" })
+      assert.strictEqual(yield* timeOf(limiter.take(1)), 0, "a non-zero remaining count does not hold")
     }))
 
   it.effect("a cost larger than the bucket is capped at the bucket, not a deadlock", () =>
