@@ -33,6 +33,8 @@ export * as LlmError from "./LlmError.ts"
 /** @since 0.1.0 */
 export * as Backend from "./providers/Backend.ts"
 /** @since 0.1.0 */
+export * as Groq from "./providers/groq/Groq.ts"
+/** @since 0.1.0 */
 export * as OpenAi from "./providers/openai/OpenAi.ts"
 /** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"
