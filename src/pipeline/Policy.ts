@@ -225,6 +225,8 @@ export const inputFromJson = (provider: string, json: unknown): Effect.Effect<In
       return Effect.fail(new BackendConfigError({ provider, setting: section, detail: "expected an object" }))
     }
     for (const [name, raw] of Object.entries(values)) {
+      // Keys live in the same section but are read by the provider assembly (Backend.keysFromJson).
+      if (name === "api_keys") continue
       const entry = externalNames.find(([, external]) => external === name)
       if (entry === undefined) {
         return Effect.fail(new BackendConfigError({ provider, setting: `${section}.${name}`, detail: "unknown setting" }))
@@ -282,6 +284,24 @@ const envName = (prefix: string, key: keyof Policy) =>
  * `<PREFIX>_*` environment variables, then `overrides` from code. A bad value
  * fails naming the variable (or file key) it came from.
  *
+ * @since 0.1.0
+ */
+export const configFile: Config.Config<Option.Option<string>> = Config.option(Config.String("LLM_BACKENDS_CONFIG"))
+
+/**
+ * Reads and parses the JSON config file named by `LLM_BACKENDS_CONFIG`, if any.
+ *
+ * @since 0.1.0
+ */
+export const readConfigFile = (provider: string): Effect.Effect<unknown, BackendConfigError | Config.ConfigError> =>
+  Effect.flatMap(configFile, (path) =>
+    Option.isNone(path) ? Effect.succeed(undefined) : Effect.try({
+      try: () => JSON.parse(readFileSync(path.value, "utf8")) as unknown,
+      catch: (cause) =>
+        new BackendConfigError({ provider, setting: "config file", detail: `cannot read ${path.value}: ${(cause as Error).message}` })
+    }))
+
+/**
  * @since 0.1.0
  */
 export const fromEnvironment = (

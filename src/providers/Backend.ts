@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Option, Redacted } from "effect"
+import { Config, Effect, Option, Redacted, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../BackendConfigError.ts"
 import type { Service } from "../LlmBackend.ts"
@@ -137,11 +137,56 @@ const firstOf = <A>(names: ReadonlyArray<string> | undefined, read: (name: strin
   return Config.option(chained)
 }
 
+const KeyEntry = Schema.Struct({
+  name: Schema.String,
+  env: Schema.String,
+  weight: Schema.optionalKey(Schema.Number),
+  models: Schema.optionalKey(Schema.Array(Schema.String)),
+  max_concurrent: Schema.optionalKey(Schema.Int),
+  requests_per_minute: Schema.optionalKey(Schema.Int),
+  tokens_per_minute: Schema.optionalKey(Schema.Int)
+})
+const decodeKeyEntries = Schema.decodeUnknownEffect(Schema.Array(KeyEntry), { onExcessProperty: "error" })
+
+/**
+ * Reads the provider section's `api_keys` from a parsed JSON config file.
+ * Each entry names the environment variable that holds the key, so secrets
+ * stay out of the file: `{ "name": "team-a", "env": "OPENAI_KEY_A", "weight": 2 }`
+ * (also `models`, `max_concurrent`, `requests_per_minute`, `tokens_per_minute`).
+ *
+ * @since 0.1.0
+ */
+export const keysFromJson = (
+  provider: string,
+  json: unknown
+): Effect.Effect<ReadonlyArray<KeyPool.KeyConfig> | undefined, BackendConfig.BackendConfigError | Config.ConfigError> => {
+  const section = typeof json === "object" && json !== null ? (json as Record<string, unknown>)[provider] : undefined
+  const entries = typeof section === "object" && section !== null ? (section as Record<string, unknown>)["api_keys"] : undefined
+  if (entries === undefined) return Effect.succeed(undefined)
+  return decodeKeyEntries(entries).pipe(
+    Effect.mapError((error) =>
+      new BackendConfig.BackendConfigError({ provider, setting: `${provider}.api_keys`, detail: error.message.replace(/\s+/g, " ") })
+    ),
+    Effect.flatMap((list) =>
+      Effect.forEach(list, (entry) =>
+        Effect.map(Config.Redacted(entry.env), (value): KeyPool.KeyConfig => ({
+          name: entry.name,
+          value,
+          weight: entry.weight,
+          models: entry.models,
+          maxConcurrent: entry.max_concurrent,
+          requestsPerMinute: entry.requests_per_minute,
+          tokensPerMinute: entry.tokens_per_minute
+        }))))
+  )
+}
+
 /**
  * Reads the common settings and the policy from the environment (and the
  * `LLM_BACKENDS_CONFIG` file); `overrides` from code win. `<PREFIX>_API_KEYS`
- * (see {@link parseKeyList}) feeds the key pool; without it a missing required
- * key fails naming the first single-key variable.
+ * (see {@link parseKeyList}) or the config file's `api_keys` (see
+ * {@link keysFromJson}) feed the key pool; without them a missing required key
+ * fails naming the first single-key variable.
  *
  * @since 0.1.0
  */
@@ -153,7 +198,10 @@ export const fromEnvironment = (
 ): Effect.Effect<CommonOptions, BackendConfig.BackendConfigError | Config.ConfigError> =>
   Effect.gen(function*() {
     const list = yield* Config.option(Config.Redacted(`${names.policyPrefix}_API_KEYS`))
-    const apiKeys = overrides.apiKeys ?? (Option.isSome(list) ? parseKeyList(Redacted.value(list.value)) : undefined)
+    const fromFile = overrides.apiKeys !== undefined || Option.isSome(list)
+      ? undefined
+      : yield* Effect.flatMap(Policy.readConfigFile(provider), (json) => keysFromJson(provider, json))
+    const apiKeys = overrides.apiKeys ?? (Option.isSome(list) ? parseKeyList(Redacted.value(list.value)) : fromFile)
     const apiKey = overrides.apiKey !== undefined
       ? Option.some(overrides.apiKey)
       : apiKeys !== undefined

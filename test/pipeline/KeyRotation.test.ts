@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Exit, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
+import { writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as LlmError from "../../src/LlmError.ts"
 import { Message, OpenAi } from "../../src/index.ts"
 import * as Backend from "../../src/providers/Backend.ts"
@@ -98,6 +101,22 @@ describe("key configuration", () => {
       )
       assert.deepStrictEqual(options.apiKeys?.map((k) => k.name), ["one", "two"])
       assert.isUndefined(options.apiKey)
+    }))
+
+  it.effect("the config file's api_keys name environment variables; the values come from there", () =>
+    Effect.gen(function*() {
+      const file = join(tmpdir(), `keys-${process.pid}-${Date.now()}.json`)
+      writeFileSync(file, JSON.stringify({ openai: { max_retries: 1, api_keys: [{ name: "a", env: "KEY_A", weight: 3 }, { name: "b", env: "KEY_B", models: ["gpt-4o"] }] } }))
+      const env = (extra: Record<string, string>) =>
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { LLM_BACKENDS_CONFIG: file, ...extra } })))
+      const options = yield* Backend.fromEnvironment("openai", OpenAi.envNames, {}, true).pipe(env({ KEY_A: "sk-aaaaaa", KEY_B: "sk-bbbbbb" }))
+      assert.deepStrictEqual(options.apiKeys?.map((k) => [k.name, Redacted.value(k.value), k.weight ?? 1]), [["a", "sk-aaaaaa", 3], ["b", "sk-bbbbbb", 1]])
+      const missing = yield* Effect.flip(Backend.fromEnvironment("openai", OpenAi.envNames, {}, true).pipe(env({ KEY_A: "sk-aaaaaa" })))
+      assert.include(String(missing), "KEY_B")
+      writeFileSync(file, JSON.stringify({ openai: { api_keys: [{ name: "a", key: "sk-inline" }] } }))
+      const inline = yield* Effect.flip(Backend.fromEnvironment("openai", OpenAi.envNames, {}, true).pipe(env({})))
+      assert.include(String(inline), "openai.api_keys")
+      assert.notInclude(String(inline), "sk-inline")
     }))
 
   it.effect("bad key settings fail at build time, naming the setting", () =>
