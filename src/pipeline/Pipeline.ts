@@ -177,8 +177,11 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       }
     )
 
-  const giveBack = (lease: KeyPool.Lease | undefined, exit: Exit.Exit<unknown, LlmError.LlmError>) =>
-    pool === undefined || lease === undefined ? Effect.void : pool.release(lease, failureOf(exit)?.reason)
+  const giveBack = (lease: KeyPool.Lease | undefined, exit: Exit.Exit<unknown, LlmError.LlmError>) => {
+    if (pool === undefined || lease === undefined) return Effect.void
+    const reason = failureOf(exit)?.reason
+    return Effect.andThen(pool.release(lease, reason), recorder.keyAttempt(lease.name, reason?._tag))
+  }
 
   const correct = (key: string | undefined, estimated: number, usage: Usage) =>
     Effect.forEach(limitersOf(key), (limiter) => limiter.correct(estimated, usage.totalTokens), { discard: true })

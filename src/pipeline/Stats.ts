@@ -28,7 +28,8 @@ export const metrics = {
   queueDepth: Metric.gauge("llm_queue_depth", { description: "Calls waiting for a permit" }),
   breakerState: Metric.gauge("llm_circuit_state", { description: "0 closed, 1 half open, 2 open" }),
   breakerTrips: Metric.counter("llm_circuit_trips_total", { description: "Times the breaker opened" }),
-  firstToken: Metric.histogram("llm_time_to_first_token_ms", { description: "Stream start to first content", boundaries: msBoundaries })
+  firstToken: Metric.histogram("llm_time_to_first_token_ms", { description: "Stream start to first content", boundaries: msBoundaries }),
+  keyAttempts: Metric.counter("llm_key_attempts_total", { description: "Attempts per key name (never the key) and outcome" })
 } as const
 
 /** A window of recent samples for percentiles (bounded memory). */
@@ -175,6 +176,10 @@ export class Recorder {
       Metric.update(this.tagged(metrics.retries, { model, reason }), 1),
       Metric.update(this.tagged(metrics.backoff), delayMs)
     )
+  }
+
+  keyAttempt(key: string, reason: string | undefined): Effect.Effect<void> {
+    return Metric.update(this.tagged(metrics.keyAttempts, { key, outcome: reason === undefined ? "success" : "failure", reason }), 1)
   }
 
   firstContent(model: string | undefined, ms: number): Effect.Effect<void> {
