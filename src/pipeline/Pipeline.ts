@@ -17,7 +17,8 @@ import type { Capabilities, Monitor, Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
 import * as CircuitBreaker from "./CircuitBreaker.ts"
-import * as KeyPool from "./KeyPool.ts"
+import * as KeyAccess from "./KeyAccess.ts"
+import type * as KeyPool from "./KeyPool.ts"
 import * as Policy from "./Policy.ts"
 import * as PriorityQueue from "./PriorityQueue.ts"
 import type { Provider } from "./Provider.ts"
@@ -117,19 +118,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       )
   })
 
-  const pool = keys.length === 0 ? undefined : KeyPool.make(keys, {
-    strategy: policy.keyStrategy,
-    rateLimitCooldown: policy.keyCooldown,
-    maxCooldown: policy.retryAfterCap,
-    quotaCooldown: policy.quotaCooldown,
-    maxWait: policy.retryAfterCap
-  })
-  const backendLimiter = RateLimiter.make({ requestsPerMinute: policy.requestsPerMinute, tokensPerMinute: policy.tokensPerMinute })
-  const keyLimiters = new Map(keys.map((key) => [key.name, RateLimiter.make(key)] as const))
-  const limitersOf = (key: string | undefined) => {
-    const own = key === undefined ? undefined : keyLimiters.get(key)
-    return own === undefined ? [backendLimiter] : [backendLimiter, own]
-  }
+  const keyAccess = KeyAccess.make(name, keys, policy, recorder)
 
   const capabilities: Capabilities = {
     chat: provider.chat !== undefined,
@@ -141,54 +130,11 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
   const error = (base: { readonly requestId: string; readonly model: string | undefined }, reason: LlmError.Reason) =>
     LlmError.make(name, reason, base)
 
-  // A pin naming no key is the caller's mistake: fail before queueing.
-  const checkPin = (requestId: string, pinned: string | undefined) =>
-    pinned === undefined || keys.some((key) => key.name === pinned)
-      ? Effect.void
-      : Effect.fail(LlmError.make(
-        name,
-        new LlmError.InvalidRequest({
-          field: "options.key",
-          detail: `no key named ${JSON.stringify(pinned)} (known: ${keys.map((k) => k.name).join(", ") || "none"})`
-        }),
-        { requestId }
-      ))
-
-  const observe = (key: string | undefined) => (headers: Readonly<Record<string, string>>) =>
-    Effect.forEach(limitersOf(key), (limiter) => limiter.observe(headers), { discard: true })
-
-  // Leases a key for one attempt (waiting for a cooling key if need be), takes
-  // its rate tokens, and gives the key back with the attempt's outcome.
-  const leaseKey = (call: CallContext, resolved: Validate.ResolvedOptions, track: Track, cost: number) =>
-    Effect.flatMap(
-      pool === undefined
-        ? Effect.succeed(undefined)
-        : Effect.mapError(
-          pool.acquire({ model: call.model, pinned: resolved.key, sessionId: resolved.sessionId }),
-          (reason) => error(call, reason)
-        ),
-      (lease) => {
-        track.key = lease?.name
-        const leased: CallContext = { ...call, apiKey: lease?.value, onHeaders: observe(lease?.name) }
-        return Effect.as(
-          Effect.forEach(limitersOf(lease?.name), (limiter) => limiter.take(cost), { discard: true }),
-          [lease, leased] as const
-        )
-      }
-    )
-
-  const giveBack = (lease: KeyPool.Lease | undefined, exit: Exit.Exit<unknown, LlmError.LlmError>) => {
-    if (pool === undefined || lease === undefined) return Effect.void
-    const reason = failureOf(exit)?.reason
-    return Effect.andThen(pool.release(lease, reason), recorder.keyAttempt(lease.name, reason?._tag))
-  }
-
-  const correct = (key: string | undefined, estimated: number, usage: Usage) =>
-    Effect.forEach(limitersOf(key), (limiter) => limiter.correct(estimated, usage.totalTokens), { discard: true })
-
-  const rotate = (track: Track, model: string | undefined) => (failure: LlmError.LlmError) =>
-    pool !== undefined && LlmError.isKeyFault(failure.reason) && track.key !== undefined &&
-    pool.hasAlternative(track.key, model)
+  const lease = (call: CallContext, resolved: Validate.ResolvedOptions, track: Track, cost: number) =>
+    Effect.map(keyAccess.lease(call, resolved, cost), (leased) => {
+      track.key = leased[0]?.name
+      return leased
+    })
 
   const gauges = Effect.suspend(() => recorder.gauges(queue.depth(), queue.inFlight()))
 
@@ -204,7 +150,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
     )
 
   const retryHooks = (ticket: CircuitBreaker.Ticket, track: Track, call: CallContext, extra?: () => boolean): Retry.Hooks => ({
-    rotate: rotate(track, call.model),
+    rotate: (failure) => keyAccess.rotate(failure, track.key, call.model),
     mayRetry: Effect.suspend(() => extra?.() === false ? Effect.succeed(false) : breaker.mayRetry(ticket)),
     onRetry: (retry, delay, cause) => {
       track.retries = retry
@@ -258,15 +204,15 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
     attempt: (call: CallContext) => Effect.Effect<A, LlmError.LlmError>,
     usageOf: (value: A) => Usage | undefined
   ): Effect.Effect<A, LlmError.LlmError> =>
-    Effect.andThen(checkPin(resolved.requestId, resolved.key), Effect.flatMap(Clock.currentTimeMillis, (start) => {
+    Effect.andThen(keyAccess.checkPin(resolved.requestId, resolved.key), Effect.flatMap(Clock.currentTimeMillis, (start) => {
       const call: CallContext = { requestId: resolved.requestId, model, apiKey: undefined }
       const track = newTrack()
       const once = Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(restore(Effect.suspend(() => leaseKey(call, resolved, track, cost))), ([lease, leased]) =>
+        Effect.flatMap(restore(Effect.suspend(() => lease(call, resolved, track, cost))), ([lease, leased]) =>
           restore(Effect.suspend(() => {
             track.attempts++
             return Timeouts.effect(attempt(leased), "attempt", policy.attemptTimeout, (reason) => error(call, reason))
-          })).pipe(Effect.onExit((exit) => giveBack(lease, exit))))
+          })).pipe(Effect.onExit((exit) => keyAccess.giveBack(lease, exit))))
       )
       const admitted = Effect.scoped(
         Effect.flatMap(admit(call, resolved.priority, track), (ticket) =>
@@ -285,7 +231,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
             ? Effect.void
             : Effect.andThen(
               recorder.usage(model ?? "unknown", usage.inputTokens, usage.outputTokens),
-              correct(track.key, cost, usage)
+              keyAccess.correct(track.key, cost, usage)
             )
         }),
         Effect.mapError((e) => withAttempts(e, track.attempts)),
@@ -300,24 +246,24 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
     cost: number,
     open: NonNullable<Provider["stream"]>
   ): Stream.Stream<ChatChunk.ChatChunk, LlmError.LlmError> =>
-    Stream.unwrap(Effect.andThen(checkPin(resolved.requestId, resolved.key), Effect.map(Clock.currentTimeMillis, (start) => {
+    Stream.unwrap(Effect.andThen(keyAccess.checkPin(resolved.requestId, resolved.key), Effect.map(Clock.currentTimeMillis, (start) => {
       const call: CallContext = { requestId: resolved.requestId, model, apiKey: undefined }
       const track = newTrack()
       let content = false
-      const attempt = Stream.unwrap(Effect.map(Effect.suspend(() => leaseKey(call, resolved, track, cost)), ([lease, leased]) => {
+      const attempt = Stream.unwrap(Effect.map(Effect.suspend(() => lease(call, resolved, track, cost)), ([lease, leased]) => {
         track.attempts++
         return Timeouts.stream(StreamGuard.holdUntilContent(open(request, leased)), {
           firstToken: policy.firstTokenTimeout,
           idle: policy.idleTimeout,
           fail: (reason) => error(call, reason)
-        }).pipe(Stream.onExit((exit) => giveBack(lease, exit)))
+        }).pipe(Stream.onExit((exit) => keyAccess.giveBack(lease, exit)))
       }))
       const observeChunk = (chunk: ChatChunk.ChatChunk) =>
         Effect.suspend(() => {
           if (chunk._tag === "Usage") {
             return Effect.andThen(
               recorder.usage(model, chunk.usage.inputTokens, chunk.usage.outputTokens),
-              correct(track.key, cost, chunk.usage)
+              keyAccess.correct(track.key, cost, chunk.usage)
             )
           }
           if (content || !ChatChunk.isContent(chunk)) return Effect.void
@@ -391,7 +337,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
   }
 
   const snapshot = Effect.flatMap(breaker.state, (state) =>
-    Effect.map(pool === undefined ? Effect.succeed([]) : pool.stats, (keyStats) =>
+    Effect.map(keyAccess.stats, (keyStats) =>
       recorder.snapshot({
         breakerState: CircuitBreaker.stateName(state),
         breakerTrips: breaker.trips(),
