@@ -1,58 +1,75 @@
 /**
- * Quick measure of what the pipeline adds per call: an in-memory provider
- * (no HTTP) called bare, then through Pipeline.make with the default policy
- * (validation, options, queue + permit, breaker, retry wrapper, attempt
- * timeout, stats, tracking). Sequential calls; p50/p99 in microseconds.
- * The full benchmark suite (HTTP, throughput, streams, memory) is separate.
- *
- *   npm run bench:overhead
+ * 1. Added overhead per call. Both sides are served by the same in-memory
+ * responder (no sockets): a bare `HttpClient` POST whose JSON body is parsed,
+ * against our OpenAI backend (validation, queue and permit, breaker, retry
+ * wrapper, key choice, rate limiter, attempt timeout, translation, Schema
+ * decoding, stats, tracking). Also the pipeline alone, over an in-memory
+ * provider. Sequential calls, p50/p99 in microseconds.
  */
 import { Effect } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { ChatRequest, ChatResponse } from "../src/domain/Chat.ts"
 import * as Content from "../src/domain/Content.ts"
 import * as Message from "../src/domain/Message.ts"
 import * as Pipeline from "../src/pipeline/Pipeline.ts"
 import type { Provider } from "../src/pipeline/Provider.ts"
+import * as Support from "./support.ts"
 
-const N = Number(process.env["N"] ?? 20_000)
-const WARMUP = 5_000
+const request = new ChatRequest({ model: "bench-model", messages: [Message.user("Hi")] })
+const wireBody = { model: "bench-model", messages: [{ role: "user", content: "Hi" }] }
 
-const response = new ChatResponse({ provider: "memory", model: "m", content: [Content.text("ok")], finishReason: "stop" })
-const provider: Provider = { provider: "memory", chat: () => Effect.succeed(response) }
-const instance = new ChatRequest({ model: "m", messages: [Message.user("Hi")] })
-const plain = { model: "m", messages: [Message.user("Hi")] }
-
-const measure = (label: string, call: Effect.Effect<unknown, unknown>) =>
+const timeCalls = (call: Effect.Effect<unknown, unknown>, n: number) =>
   Effect.gen(function*() {
-    for (let i = 0; i < WARMUP; i++) yield* call
-    const times = new Float64Array(N)
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < Math.min(5000, n); i++) yield* call
+    const times = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
       const start = performance.now()
       yield* call
       times[i] = (performance.now() - start) * 1000
     }
     times.sort()
-    const p = (q: number) => times[Math.min(N - 1, Math.floor(q * N))]!
-    return { label, p50: p(0.5), p99: p(0.99) }
+    return { p50: Support.percentile(times, 0.5), p99: Support.percentile(times, 0.99) }
   })
 
-const program = Effect.gen(function*() {
-  const backend = yield* Pipeline.make(provider, { model: "m" })
-  const rows = [
-    yield* measure("bare provider.chat", provider.chat!(instance, { requestId: "r", model: "m", apiKey: undefined })),
-    yield* measure("pipeline, ChatRequest instance", backend.chat(instance)),
-    yield* measure("pipeline, plain object (decoded)", backend.chat(plain))
-  ]
-  const bare = rows[0]!
-  console.log(`node ${process.version}, ${N} sequential calls after ${WARMUP} warm-up\n`)
-  console.log("case                               p50 µs   p99 µs   added p50 µs")
-  for (const row of rows) {
-    console.log(
-      `${row.label.padEnd(34)} ${row.p50.toFixed(1).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}  ${
-        row === bare ? "" : (row.p50 - bare.p50).toFixed(1).padStart(10)
-      }`
-    )
-  }
-})
+export interface Row {
+  readonly label: string
+  readonly p50: Support.Summary
+  readonly p99: Support.Summary
+  readonly addedP50: Support.Summary | undefined
+}
 
-Effect.runPromise(program)
+export const run = (runs: number, n: number) =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const ours = yield* Support.backend("http://memory.invalid/v1", 1000)
+    const response = new ChatResponse({ provider: "memory", model: "m", content: [Content.text("ok")], finishReason: "stop" })
+    const provider: Provider = { provider: "memory", chat: () => Effect.succeed(response) }
+    const pipeline = yield* Pipeline.make(provider, { model: "bench-model" })
+
+    const bare = HttpClientRequest.post("http://memory.invalid/v1/chat/completions").pipe(
+      HttpClientRequest.bodyJsonUnsafe(wireBody),
+      client.execute,
+      Effect.flatMap((res) => res.json)
+    )
+    const cases = [
+      ["bare HttpClient call (in memory)", bare],
+      ["our OpenAI backend (in memory)", ours.chat(request)],
+      ["pipeline alone (in-memory provider)", pipeline.chat(request)],
+      ["bare provider call (in-memory provider)", provider.chat!(request, { requestId: "r", model: "m", apiKey: undefined })]
+    ] as const
+    const samples = cases.map(() => ({ p50: [] as Array<number>, p99: [] as Array<number> }))
+    for (let r = 0; r < runs; r++) {
+      for (const [i, [, call]] of cases.entries()) {
+        const t = yield* timeCalls(call, n)
+        samples[i]!.p50.push(t.p50)
+        samples[i]!.p99.push(t.p99)
+      }
+    }
+    const addedOf = (i: number, base: number) => samples[i]!.p50.map((v, r) => v - samples[base]!.p50[r]!)
+    return cases.map(([label], i): Row => ({
+      label,
+      p50: Support.summarize(samples[i]!.p50),
+      p99: Support.summarize(samples[i]!.p99),
+      addedP50: i === 1 ? Support.summarize(addedOf(1, 0)) : i === 2 ? Support.summarize(addedOf(2, 3)) : undefined
+    }))
+  }).pipe(Effect.provide(Support.memoryClient))

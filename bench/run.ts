@@ -1,0 +1,90 @@
+/**
+ * The benchmark suite: `npm run bench` (all sections) or
+ * `npm run bench -- overhead throughput` (some). Prints tables and writes
+ * .bench/results.json. Every figure is the median of RUNS runs with min-max;
+ * every comparison is a ratio measured within the same run.
+ */
+import { Effect } from "effect"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { cpus } from "node:os"
+import * as Memory from "./memory.ts"
+import * as Overhead from "./overhead.ts"
+import * as Saturation from "./saturation.ts"
+import * as Streaming from "./streaming.ts"
+import * as Support from "./support.ts"
+import * as Throughput from "./throughput.ts"
+
+const RUNS = Number(process.env["RUNS"] ?? "3")
+const all = ["overhead", "throughput", "streaming", "memory", "saturation"] as const
+const chosen = process.argv.slice(2).filter((a) => (all as ReadonlyArray<string>).includes(a))
+const sections = chosen.length === 0 ? all : chosen
+
+const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n")
+}
+
+const program = Effect.gen(function*() {
+  const results: Record<string, unknown> = {
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    runs: RUNS,
+    date: new Date().toISOString()
+  }
+  console.log(`node ${process.version}, ${cpus().length} cores, median of ${RUNS} runs (min-max)\n`)
+  const started = performance.now()
+
+  if (sections.includes("overhead")) {
+    const rows = yield* Overhead.run(RUNS, 20_000)
+    results["overhead"] = rows
+    console.log("1. Added overhead per call, in memory (µs)")
+    console.log(table(["case", "p50", "p99", "added p50"], rows.map((r) => [r.label, Support.fmt(r.p50), Support.fmt(r.p99), r.addedP50 === undefined ? "" : Support.fmt(r.addedP50)])))
+    console.log("   added p50: backend vs bare HttpClient call; pipeline vs bare provider call\n")
+  }
+  if (sections.includes("throughput")) {
+    const rows = yield* Throughput.run(RUNS, [1, 16, 64, 256], 1000)
+    results["throughput"] = rows
+    console.log("2. Throughput over loopback (calls/s; ratio to raw in the same run)")
+    console.log(table(["concurrency", ...Throughput.clients], rows.map((r) => [
+      String(r.concurrency),
+      ...Throughput.clients.map((c) => `${r.perSecond[c].median.toFixed(0)} (${r.ratioToRaw[c].median.toFixed(2)}x)`)
+    ])))
+    console.log("")
+  }
+  if (sections.includes("streaming")) {
+    const rows = yield* Streaming.run(RUNS + 2)
+    results["streaming"] = rows
+    console.log(`3. Streaming ${Streaming.CHUNKS} chunks over loopback`)
+    console.log(table(["reader", "µs per chunk", "first token ms"], rows.map((r) => [r.label, Support.fmt(r.perChunkUs, 2), Support.fmt(r.firstTokenMs, 2)])))
+    console.log("")
+  }
+  if (sections.includes("memory")) {
+    const r = yield* Memory.run(Number(process.env["CALLS"] ?? "1000000"))
+    results["memory"] = r
+    console.log("4. Memory")
+    console.log(table(["measure", "value"], [
+      [`bytes per queued call (${Memory.QUEUED} waiting)`, r.bytesPerQueuedCall.toFixed(0)],
+      ["heap after 10,000 calls (MB)", (r.heapAfter10k / 1e6).toFixed(1)],
+      [`heap after ${r.calls.toLocaleString("en")} calls (MB)`, (r.heapAfter1M / 1e6).toFixed(1)]
+    ]))
+    console.log("")
+  }
+  if (sections.includes("saturation")) {
+    const rows = yield* Saturation.run
+    results["saturation"] = rows
+    console.log(`5. Saturation: ${Saturation.BURST} calls at once, ${Saturation.CONCURRENCY} at a time, ${Saturation.SERVICE_MS} ms each, queue ${Saturation.QUEUE}`)
+    console.log(table(["priority", "completed", "rejected", "p50 ms", "p99 ms"], rows.map((r) => [r.priority, String(r.completed), String(r.rejected), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0)])))
+    console.log("")
+  }
+  results["seconds"] = (performance.now() - started) / 1000
+  mkdirSync(".bench", { recursive: true })
+  writeFileSync(".bench/results.json", JSON.stringify(results, null, 2))
+  console.log(`done in ${(results["seconds"] as number).toFixed(0)} s; results in .bench/results.json`)
+})
+
+Effect.runPromise(program).catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
