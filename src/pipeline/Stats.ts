@@ -12,25 +12,53 @@ import type { KeyStats } from "./KeyPool.ts"
 
 const msBoundaries = Metric.exponentialBoundaries({ start: 1, factor: 2, count: 18 })
 
+interface MetricSpec {
+  readonly kind: "counter" | "gauge" | "histogram"
+  readonly name: string
+  readonly description: string
+}
+
 /**
- * The metrics every backend updates.
+ * The metrics every backend updates (names and descriptions; attributes are
+ * added per series).
  *
  * @since 0.1.0
  */
 export const metrics = {
-  requests: Metric.counter("llm_requests_total", { description: "Finished calls by outcome and reason" }),
-  duration: Metric.histogram("llm_request_duration_ms", { description: "Call duration incl. queue and retries", boundaries: msBoundaries }),
-  queueWait: Metric.histogram("llm_queue_wait_ms", { description: "Time waiting for a permit", boundaries: msBoundaries }),
-  retries: Metric.counter("llm_retries_total", { description: "Retries by the reason that caused them" }),
-  backoff: Metric.histogram("llm_backoff_delay_ms", { description: "Delays slept before retries", boundaries: msBoundaries }),
-  tokens: Metric.counter("llm_tokens_total", { description: "Tokens by direction" }),
-  inFlight: Metric.gauge("llm_in_flight", { description: "Calls holding a permit" }),
-  queueDepth: Metric.gauge("llm_queue_depth", { description: "Calls waiting for a permit" }),
-  breakerState: Metric.gauge("llm_circuit_state", { description: "0 closed, 1 half open, 2 open" }),
-  breakerTrips: Metric.counter("llm_circuit_trips_total", { description: "Times the breaker opened" }),
-  firstToken: Metric.histogram("llm_time_to_first_token_ms", { description: "Stream start to first content", boundaries: msBoundaries }),
-  keyAttempts: Metric.counter("llm_key_attempts_total", { description: "Attempts per key name (never the key) and outcome" })
-} as const
+  requests: { kind: "counter", name: "llm_requests_total", description: "Finished calls by outcome and reason" },
+  duration: { kind: "histogram", name: "llm_request_duration_ms", description: "Call duration incl. queue and retries" },
+  queueWait: { kind: "histogram", name: "llm_queue_wait_ms", description: "Time waiting for a permit" },
+  retries: { kind: "counter", name: "llm_retries_total", description: "Retries by the reason that caused them" },
+  backoff: { kind: "histogram", name: "llm_backoff_delay_ms", description: "Delays slept before retries" },
+  tokens: { kind: "counter", name: "llm_tokens_total", description: "Tokens by direction" },
+  inFlight: { kind: "gauge", name: "llm_in_flight", description: "Calls holding a permit" },
+  queueDepth: { kind: "gauge", name: "llm_queue_depth", description: "Calls waiting for a permit" },
+  breakerState: { kind: "gauge", name: "llm_circuit_state", description: "0 closed, 1 half open, 2 open" },
+  breakerTrips: { kind: "counter", name: "llm_circuit_trips_total", description: "Times the breaker opened" },
+  firstToken: { kind: "histogram", name: "llm_time_to_first_token_ms", description: "Stream start to first content" },
+  keyAttempts: { kind: "counter", name: "llm_key_attempts_total", description: "Attempts per key name (never the key) and outcome" }
+} as const satisfies Record<string, MetricSpec>
+
+type AnyMetric = Metric.Metric<number, unknown>
+
+// One metric per attribute combination, built with its attributes fixed:
+// `Metric.withAttributes` would re-derive the series key on every update.
+const cache = new Map<string, AnyMetric>()
+const series = (spec: MetricSpec, attributes: Record<string, string>): AnyMetric => {
+  let key = spec.name
+  for (const name in attributes) key += `|${name}=${attributes[name]}`
+  let metric = cache.get(key)
+  if (metric === undefined) {
+    const options = { description: spec.description, attributes }
+    metric = (spec.kind === "counter"
+      ? Metric.counter(spec.name, options)
+      : spec.kind === "gauge"
+      ? Metric.gauge(spec.name, options)
+      : Metric.histogram(spec.name, { ...options, boundaries: msBoundaries })) as AnyMetric
+    cache.set(key, metric)
+  }
+  return metric
+}
 
 /** A window of recent samples for percentiles (bounded memory). */
 class Window {
@@ -151,10 +179,13 @@ export class Recorder {
   private firstToken = new Window(WINDOW)
   constructor(readonly provider: string) {}
 
-  private tagged<M extends Metric.Metric<any, any>>(metric: M, extra: Record<string, string | undefined> = {}) {
+  private tagged(spec: MetricSpec, extra: Record<string, string | undefined> = {}): AnyMetric {
     const attributes: Record<string, string> = { provider: this.provider }
-    for (const [k, v] of Object.entries(extra)) if (v !== undefined) attributes[k] = v
-    return Metric.withAttributes(metric, attributes) as M
+    for (const k in extra) {
+      const v = extra[k]
+      if (v !== undefined) attributes[k] = v
+    }
+    return series(spec, attributes)
   }
 
   queued(waitMs: number): Effect.Effect<void> {

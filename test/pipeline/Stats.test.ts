@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Effect, Metric, Stream } from "effect"
 import * as ChatChunk from "../../src/domain/ChatChunk.ts"
 import * as Usage from "../../src/domain/Usage.ts"
 import * as LlmError from "../../src/LlmError.ts"
@@ -32,6 +32,21 @@ describe("stats", () => {
       assert.deepStrictEqual(s.requests_by_priority, { high: 1, normal: 1, low: 1 })
       assert.deepStrictEqual(s.tokens_by_model, { big: { input: 10, output: 4 } })
       assert.strictEqual(s.time_to_first_token.count, 1)
+    }))
+
+  it.effect("Effect Metrics are updated with provider, model, outcome and reason attributes", () =>
+    Effect.gen(function*() {
+      const { backend } = yield* Harness.make([Scripted.ok(), Scripted.fail(new LlmError.NotFound({}))], { maxRetries: 0 })
+      yield* backend.chat({ ...hi, model: "metric-model" })
+      yield* Effect.exit(backend.chat({ ...hi, model: "metric-model" }))
+      const snapshot = yield* Metric.snapshot
+      const requests = snapshot.filter((m) => m.id === "llm_requests_total" && m.attributes?.["model"] === "metric-model")
+      const count = (outcome: string) =>
+        requests.filter((m) => m.attributes?.["outcome"] === outcome).reduce((n, m) => n + Number((m.state as { count: number }).count), 0)
+      assert.strictEqual(count("success"), 1)
+      assert.strictEqual(count("failure"), 1)
+      assert.isTrue(requests.some((m) => m.attributes?.["reason"] === "NotFound" && m.attributes?.["provider"] === "scripted"))
+      assert.isTrue(snapshot.some((m) => m.id === "llm_request_duration_ms" && m.attributes?.["model"] === "metric-model"))
     }))
 
   it.effect("reset clears the snapshot and the recent calls", () =>
