@@ -31,6 +31,8 @@ export * as LlmBackend from "./LlmBackend.ts"
 /** @since 0.1.0 */
 export * as LlmError from "./LlmError.ts"
 /** @since 0.1.0 */
+export * as Anthropic from "./providers/anthropic/Anthropic.ts"
+/** @since 0.1.0 */
 export * as Backend from "./providers/Backend.ts"
 /** @since 0.1.0 */
 export * as Groq from "./providers/groq/Groq.ts"

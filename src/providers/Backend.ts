@@ -206,12 +206,17 @@ export const fromEnvironment = (
       ? Option.some(overrides.apiKey)
       : apiKeys !== undefined
       ? Option.none()
-      : requiresKey && names.apiKey !== undefined && names.apiKey.length > 0
-      ? Option.some(yield* names.apiKey.slice(1).reduce(
-        (acc, name) => Config.orElse(acc, () => Config.Redacted(name)),
-        Config.Redacted(names.apiKey[0]!)
-      ))
       : yield* firstOf(names.apiKey, Config.Redacted)
+    // Read as optional and checked here, so the error names every variable
+    // that would do (a chain of required reads names only the last one).
+    if (requiresKey && apiKeys === undefined && Option.isNone(apiKey)) {
+      const single = names.apiKey ?? []
+      return yield* new BackendConfig.BackendConfigError({
+        provider,
+        setting: "apiKey",
+        detail: `missing: set ${[...single, `${names.policyPrefix}_API_KEYS`].join(" or ")}`
+      })
+    }
     const baseUrl = yield* firstOf(names.baseUrl, Config.String)
     const model = yield* firstOf(names.model, Config.String)
     const embeddingModel = yield* firstOf(names.embeddingModel, Config.String)

@@ -63,5 +63,7 @@ export const verdictOf = (method: string, url: string, headers: Readonly<Record<
   for (let i = 1; i <= count; i++) {
     errors.push(`${headers[`x-steady-error-${i}-code`]} ${headers[`x-steady-error-${i}-path`]}: ${headers[`x-steady-error-${i}-message`]}`)
   }
-  return { method, url, valid: headers["x-steady-request-valid"] === "true", errors }
+  // Steady has been seen to mark a request valid while listing a violation
+  // (a union mismatch): valid means both.
+  return { method, url, valid: headers["x-steady-request-valid"] === "true" && errors.length === 0, errors }
 }

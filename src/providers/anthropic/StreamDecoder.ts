@@ -1,0 +1,204 @@
+/**
+ * An Anthropic Messages SSE stream as our chunks. Input usage arrives in
+ * `message_start` and output usage in `message_delta` (both cumulative), so
+ * they are kept and reported together at the end. Tool input arrives as
+ * `input_json_delta` pieces per content block index and is assembled here.
+ * Thinking and server-tool blocks are not part of the answer and are skipped.
+ * `message_stop` is the only proper end: a body that ends without it fails,
+ * and an `error` event fails with its classified reason.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema, Stream } from "effect"
+import * as Chunk from "../../domain/ChatChunk.ts"
+import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as LlmError from "../../LlmError.ts"
+import type { SseEvent } from "../../transport/EventStream.ts"
+import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
+import * as FromWire from "./fromWire.ts"
+import { StreamEvent } from "./Wire.ts"
+
+const decodeEvent = Schema.decodeUnknownResult(StreamEvent)
+
+type Block =
+  | { readonly kind: "text" }
+  | { readonly kind: "skipped" }
+  | { readonly kind: "tool"; readonly ordinal: number; readonly id: string; readonly name: string; json: string; done: boolean }
+
+type Emitted = ReadonlyArray<Chunk.ChatChunk>
+const none: Emitted = []
+
+class Assembler {
+  private started = false
+  private stopped = false
+  private contentSent = false
+  private stopReason: string | undefined
+  private readonly counts: FromWire.Counts = {}
+  private readonly blocks = new Map<number, Block>()
+  private tools = 0
+
+  constructor(
+    private readonly http: ProviderHttp,
+    private readonly call: CallContext,
+    private readonly providerRequestId: string | undefined
+  ) {}
+
+  private invalid(detail: string, data: string): LlmError.LlmError {
+    return this.http.fail(
+      this.call,
+      new LlmError.InvalidResponse({ detail, snippet: this.http.snippet(data) }),
+      { providerRequestId: this.providerRequestId }
+    )
+  }
+
+  onEvent(event: SseEvent): Effect.Effect<Emitted, LlmError.LlmError> {
+    if (this.stopped) return Effect.succeed(none)
+    let json: unknown
+    try {
+      json = JSON.parse(event.data)
+    } catch {
+      return Effect.fail(this.invalid(`${event.event} event data is not JSON`, event.data))
+    }
+    if (event.event === "error" || (typeof json === "object" && json !== null && "type" in json && json.type === "error")) {
+      return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
+    }
+    const decoded = decodeEvent(json)
+    if (decoded._tag === "Failure") return Effect.fail(this.invalid(decoded.failure.message, event.data))
+    const out = this.apply(decoded.success)
+    if (typeof out === "string") return Effect.fail(this.invalid(out, event.data))
+    if (!this.contentSent && out.some(Chunk.isContent)) this.contentSent = true
+    return Effect.succeed(out)
+  }
+
+  // The chunks for one event, or what is wrong with it.
+  private apply(event: StreamEvent): Emitted | string {
+    switch (event.type) {
+      case "message_start": {
+        if (this.started) return "a second message_start in one stream"
+        this.started = true
+        const message = event.message
+        FromWire.absorb(this.counts, message?.usage)
+        return [
+          new Chunk.Metadata(omitUndefined({
+            id: message?.id ?? undefined,
+            model: message?.model ?? this.call.model,
+            requestId: this.call.requestId,
+            providerRequestId: this.providerRequestId
+          }))
+        ]
+      }
+      case "content_block_start":
+        return this.startBlock(event)
+      case "content_block_delta":
+        return this.delta(event)
+      case "content_block_stop": {
+        const block = this.blocks.get(event.index ?? -1)
+        return block?.kind === "tool" ? this.complete(block) : none
+      }
+      case "message_delta":
+        this.stopReason = event.delta?.stop_reason ?? this.stopReason
+        FromWire.absorb(this.counts, event.usage)
+        return none
+      case "message_stop":
+        return this.finish()
+      default:
+        // ping, and event types newer than this code.
+        return none
+    }
+  }
+
+  private startBlock(event: StreamEvent): Emitted | string {
+    const index = event.index
+    const block = event.content_block
+    if (index == null || block == null) return "content_block_start without index or content_block"
+    if (this.blocks.has(index)) return `content block ${index} started twice`
+    switch (block.type) {
+      case "text": {
+        this.blocks.set(index, { kind: "text" })
+        const text = block.text ?? ""
+        return text.length > 0 ? [new Chunk.TextDelta({ text })] : none
+      }
+      case "tool_use": {
+        const id = block.id ?? ""
+        const name = block.name ?? ""
+        if (id.length === 0 || name.length === 0) return `tool_use block ${index} without id or name`
+        const tool = { kind: "tool" as const, ordinal: this.tools++, id, name, json: "", done: false }
+        this.blocks.set(index, tool)
+        return [new Chunk.ToolCallDelta({ index: tool.ordinal, id, name, argumentsDelta: "" })]
+      }
+      default:
+        // thinking, redacted_thinking, server_tool_use, web_search_tool_result, ...
+        this.blocks.set(index, { kind: "skipped" })
+        return none
+    }
+  }
+
+  private delta(event: StreamEvent): Emitted | string {
+    const index = event.index ?? -1
+    const block = this.blocks.get(index)
+    if (block === undefined) return `content_block_delta for block ${index}, which never started`
+    const delta = event.delta
+    if (block.kind === "text" && delta?.type === "text_delta") {
+      const text = delta.text ?? ""
+      return text.length > 0 ? [new Chunk.TextDelta({ text })] : none
+    }
+    if (block.kind === "tool" && delta?.type === "input_json_delta") {
+      const piece = delta.partial_json ?? ""
+      block.json += piece
+      return piece.length > 0 ? [new Chunk.ToolCallDelta({ index: block.ordinal, argumentsDelta: piece })] : none
+    }
+    // thinking_delta, signature_delta, citations_delta, and deltas of skipped blocks.
+    return none
+  }
+
+  private complete(tool: Extract<Block, { kind: "tool" }>): Emitted {
+    if (tool.done) return none
+    tool.done = true
+    // A tool called with no input streams no pieces: its input is {}.
+    const args = tool.json.trim().length === 0 ? "{}" : tool.json
+    return [new Chunk.ToolCall({ index: tool.ordinal, id: tool.id, name: tool.name, arguments: args })]
+  }
+
+  // message_stop: calls whose block never stopped (cut by max_tokens) keep the
+  // input received so far, then the finish marker and the usage.
+  private finish(): Emitted {
+    this.stopped = true
+    const out: Array<Chunk.ChatChunk> = []
+    for (const block of this.blocks.values()) if (block.kind === "tool") out.push(...this.complete(block))
+    out.push(new Chunk.Finish(omitUndefined({ reason: FromWire.finishReason(this.stopReason), raw: this.stopReason })))
+    const usage = FromWire.usage(this.counts)
+    if (usage !== undefined) out.push(new Chunk.UsageChunk({ usage }))
+    return out
+  }
+
+  onEnd(): Effect.Effect<Emitted, LlmError.LlmError> {
+    if (this.stopped) return Effect.succeed(none)
+    return Effect.fail(this.http.fail(
+      this.call,
+      this.contentSent
+        ? new LlmError.StreamTruncated({ detail: "stream ended after content without message_stop" })
+        : new LlmError.Network({ detail: "stream ended before any content without message_stop" }),
+      { providerRequestId: this.providerRequestId }
+    ))
+  }
+}
+
+/**
+ * Decodes SSE events into chunks.
+ *
+ * @since 0.1.0
+ */
+export const decode = <R>(
+  events: Stream.Stream<SseEvent, LlmError.LlmError, R>,
+  http: ProviderHttp,
+  call: CallContext,
+  providerRequestId: string | undefined
+): Stream.Stream<Chunk.ChatChunk, LlmError.LlmError, R> =>
+  Stream.suspend(() => {
+    const assembler = new Assembler(http, call, providerRequestId)
+    return events.pipe(
+      Stream.mapEffect((event) => assembler.onEvent(event)),
+      Stream.concat(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))),
+      Stream.flattenIterable
+    )
+  })
