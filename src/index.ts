@@ -37,6 +37,12 @@ export * as Backend from "./providers/Backend.ts"
 /** @since 0.1.0 */
 export * as Groq from "./providers/groq/Groq.ts"
 /** @since 0.1.0 */
+export * as Ollama from "./providers/ollama/Ollama.ts"
+/** @since 0.1.0 */
+export * as OllamaApi from "./providers/ollama/OllamaApi.ts"
+/** @since 0.1.0 */
+export * as OllamaHost from "./providers/ollama/Host.ts"
+/** @since 0.1.0 */
 export * as OpenAi from "./providers/openai/OpenAi.ts"
 /** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"

@@ -13,7 +13,13 @@ import * as LlmError from "../LlmError.ts"
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
-const invalid = (provider: string, prefix: string | undefined, error: Schema.SchemaError): LlmError.LlmError => {
+/**
+ * A schema failure as `InvalidRequest`, naming the first offending field
+ * (under `prefix`, if given).
+ *
+ * @since 0.1.0
+ */
+export const invalid = (provider: string, prefix: string | undefined, error: Schema.SchemaError): LlmError.LlmError => {
   const first = formatter(error.issue).issues[0]
   const path = (first?.path ?? []).map((segment) =>
     typeof segment === "object" && segment !== null && "key" in segment ? segment.key : segment
