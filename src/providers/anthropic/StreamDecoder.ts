@@ -13,6 +13,7 @@ import { Effect, Schema, Stream } from "effect"
 import * as Chunk from "../../domain/ChatChunk.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
 import * as LlmError from "../../LlmError.ts"
+import * as ChunkStream from "../ChunkStream.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
@@ -175,9 +176,7 @@ class Assembler {
     if (this.stopped) return Effect.succeed(none)
     return Effect.fail(this.http.fail(
       this.call,
-      this.contentSent
-        ? new LlmError.StreamTruncated({ detail: "stream ended after content without message_stop" })
-        : new LlmError.Network({ detail: "stream ended before any content without message_stop" }),
+      ChunkStream.unfinished(this.contentSent, "message_stop"),
       { providerRequestId: this.providerRequestId }
     ))
   }
@@ -194,11 +193,4 @@ export const decode = <R>(
   call: CallContext,
   providerRequestId: string | undefined
 ): Stream.Stream<Chunk.ChatChunk, LlmError.LlmError, R> =>
-  Stream.suspend(() => {
-    const assembler = new Assembler(http, call, providerRequestId)
-    return events.pipe(
-      Stream.mapEffect((event) => assembler.onEvent(event)),
-      Stream.concat(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))),
-      Stream.flattenIterable
-    )
-  })
+  ChunkStream.assemble(events, () => new Assembler(http, call, providerRequestId))

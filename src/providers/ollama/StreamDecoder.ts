@@ -12,6 +12,7 @@ import { Effect, Result, Schema, Stream } from "effect"
 import * as Chunk from "../../domain/ChatChunk.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
 import * as LlmError from "../../LlmError.ts"
+import * as ChunkStream from "../ChunkStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
 import * as Wire from "./Wire.ts"
@@ -164,9 +165,7 @@ class Assembler {
     if (this.done) return Effect.succeed([])
     return Effect.fail(this.http.fail(
       this.call,
-      this.contentSent
-        ? new LlmError.StreamTruncated({ detail: "stream ended after content without its done:true line" })
-        : new LlmError.Network({ detail: "stream ended before any content without its done:true line" }),
+      ChunkStream.unfinished(this.contentSent, "its done:true line"),
       { providerRequestId: this.providerRequestId }
     ))
   }
@@ -184,11 +183,7 @@ export const decode = <R>(
   call: CallContext,
   providerRequestId: string | undefined
 ): Stream.Stream<Chunk.ChatChunk, LlmError.LlmError, R> =>
-  Stream.suspend(() => {
+  ChunkStream.assemble(lines, () => {
     const assembler = new Assembler(read, http, call, providerRequestId)
-    return lines.pipe(
-      Stream.mapEffect((line) => assembler.onLine(line)),
-      Stream.concat(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))),
-      Stream.flattenIterable
-    )
+    return { onEvent: (line: string) => assembler.onLine(line), onEnd: () => assembler.onEnd() }
   })

@@ -11,6 +11,7 @@ import { Effect, Schema, Stream } from "effect"
 import * as Chunk from "../../domain/ChatChunk.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
 import * as LlmError from "../../LlmError.ts"
+import * as ChunkStream from "../ChunkStream.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
@@ -142,12 +143,9 @@ class Assembler {
 
   onEnd(): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
     if (this.finished || this.done) return Effect.succeed([])
-    const missing = ["no finish_reason", "no [DONE]"].join(" and ")
     return Effect.fail(this.http.fail(
       this.call,
-      this.contentSent
-        ? new LlmError.StreamTruncated({ detail: `stream ended after content with ${missing}` })
-        : new LlmError.Network({ detail: `stream ended before any content with ${missing}` }),
+      ChunkStream.unfinished(this.contentSent, "a finish_reason or [DONE]"),
       { providerRequestId: this.providerRequestId }
     ))
   }
@@ -164,11 +162,4 @@ export const decode = <R>(
   call: CallContext,
   providerRequestId: string | undefined
 ): Stream.Stream<Chunk.ChatChunk, LlmError.LlmError, R> =>
-  Stream.suspend(() => {
-    const assembler = new Assembler(http, call, providerRequestId)
-    return events.pipe(
-      Stream.mapEffect((event) => assembler.onEvent(event)),
-      Stream.concat(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))),
-      Stream.flattenIterable
-    )
-  })
+  ChunkStream.assemble(events, () => new Assembler(http, call, providerRequestId))

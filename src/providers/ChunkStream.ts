@@ -1,0 +1,53 @@
+/**
+ * What every provider's stream decoder shares: a stateful assembler turns
+ * wire events into chunks, with a last word when the body ends; and the rule
+ * for a body that ends without its terminal event.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Stream } from "effect"
+import type { ChatChunk } from "../domain/ChatChunk.ts"
+import * as LlmError from "../LlmError.ts"
+
+/**
+ * Turns one stream's wire events into chunks.
+ *
+ * @since 0.1.0
+ */
+export interface Assembler<Event> {
+  readonly onEvent: (event: Event) => Effect.Effect<ReadonlyArray<ChatChunk>, LlmError.LlmError>
+  /** Called once when the body ends cleanly: flush, or fail if the terminal event never came. */
+  readonly onEnd: () => Effect.Effect<ReadonlyArray<ChatChunk>, LlmError.LlmError>
+}
+
+/**
+ * Runs a fresh assembler (one per stream, so state never leaks between
+ * calls or retries) over `events`.
+ *
+ * @since 0.1.0
+ */
+export const assemble = <Event, R>(
+  events: Stream.Stream<Event, LlmError.LlmError, R>,
+  make: () => Assembler<Event>
+): Stream.Stream<ChatChunk, LlmError.LlmError, R> =>
+  Stream.suspend(() => {
+    const assembler = make()
+    return events.pipe(
+      Stream.mapEffect((event) => assembler.onEvent(event)),
+      Stream.concat(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))),
+      Stream.flattenIterable
+    )
+  })
+
+/**
+ * The reason for a body that ended without its terminal event (`missing`
+ * names it): after content the answer is cut short and must not pass for a
+ * complete one (`StreamTruncated`, not retried); before any content it is a
+ * dropped connection (`Network`, retried).
+ *
+ * @since 0.1.0
+ */
+export const unfinished = (contentSent: boolean, missing: string): LlmError.Reason =>
+  contentSent
+    ? new LlmError.StreamTruncated({ detail: `stream ended after content without ${missing}` })
+    : new LlmError.Network({ detail: `stream ended before any content without ${missing}` })
