@@ -35,6 +35,8 @@ export * as Anthropic from "./providers/anthropic/Anthropic.ts"
 /** @since 0.1.0 */
 export * as Backend from "./providers/Backend.ts"
 /** @since 0.1.0 */
+export * as Gemini from "./providers/gemini/Gemini.ts"
+/** @since 0.1.0 */
 export * as Groq from "./providers/groq/Groq.ts"
 /** @since 0.1.0 */
 export * as Ollama from "./providers/ollama/Ollama.ts"

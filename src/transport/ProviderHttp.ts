@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Clock, Effect, Redacted, Schema, Stream } from "effect"
-import { HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { Headers, HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import * as LlmError from "../LlmError.ts"
 import * as Classify from "./Classify.ts"
 import * as Redact from "./Redact.ts"
@@ -81,6 +81,12 @@ export interface Options {
    * 400 `API_KEY_INVALID`). Gets the failure and the generic reason.
    */
   readonly refine?: ((failure: Classify.HttpFailure, reason: LlmError.Reason) => LlmError.Reason) | undefined
+  /**
+   * Request headers that carry a secret, besides the ones effect/http already
+   * redacts (`authorization`, `x-api-key`): shown as `<redacted>` in traces
+   * and logs of requests (e.g. Gemini's `x-goog-api-key`).
+   */
+  readonly secretHeaders?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -172,8 +178,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }
   }
 
+  const secretHeaders = (options.secretHeaders ?? []).map((name) => name.toLowerCase())
+  const execute = (request: HttpClientRequest.HttpClientRequest) =>
+    secretHeaders.length === 0
+      ? client.execute(request)
+      : Effect.flatMap(Headers.CurrentRedactedNames, (names) =>
+        Effect.provideService(client.execute(request), Headers.CurrentRedactedNames, [...names, ...secretHeaders]))
+
   const send = (spec: RequestSpec, call: CallContext) =>
-    client.execute(build(spec, call)).pipe(
+    execute(build(spec, call)).pipe(
       Effect.mapError((error) => transportError(call, error, "send")),
       Effect.tap((response) => call.onHeaders === undefined ? Effect.void : call.onHeaders(response.headers)),
       Effect.flatMap((response) =>

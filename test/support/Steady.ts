@@ -5,6 +5,7 @@
  * loopback port and stopped with the scope.
  */
 import { Effect, type Scope } from "effect"
+import { HttpClient } from "effect/http"
 import { spawn } from "node:child_process"
 import { createServer } from "node:net"
 import { dirname, join } from "node:path"
@@ -67,3 +68,17 @@ export const verdictOf = (method: string, url: string, headers: Readonly<Record<
   // (a union mismatch): valid means both.
   return { method, url, valid: headers["x-steady-request-valid"] === "true" && errors.length === 0, errors }
 }
+
+/**
+ * The `HttpClient` in context, recording Steady's verdict on every request
+ * it sends.
+ */
+export const recording = Effect.map(Effect.service(HttpClient.HttpClient), (base) => {
+  const verdicts: Array<Verdict> = []
+  const client = base.pipe(
+    HttpClient.tap((response) =>
+      Effect.sync(() => verdicts.push(verdictOf(response.request.method, response.request.url, response.headers)))
+    )
+  )
+  return { client, verdicts }
+})

@@ -23,12 +23,7 @@ describe.skipIf(!Shared.available)(`Claude requests against the Anthropic spec${
   it.live("every request shape we send is valid, and an invalid one is rejected", () =>
     Effect.gen(function*() {
       const steady = yield* Steady.make(Shared.specPath("anthropic.unofficial-2024-11.openapi.json"))
-      const verdicts: Array<Steady.Verdict> = []
-      const client = (yield* HttpClient.HttpClient).pipe(
-        HttpClient.tap((response) =>
-          Effect.sync(() => verdicts.push(Steady.verdictOf(response.request.method, response.request.url, response.headers)))
-        )
-      )
+      const { client, verdicts } = yield* Steady.recording
       const backend = yield* Anthropic.make({
         apiKey: Redacted.make("sk-ant-contract-test-000000"),
         // The spec's paths carry the /v1 prefix.

@@ -14,12 +14,7 @@ describe.skipIf(!Shared.available)(`Groq requests against the OpenAI spec${Share
   it.live("every request shape we send is valid, and an invalid one is rejected", () =>
     Effect.gen(function*() {
       const steady = yield* Steady.make(Shared.specPath("openai.openapi.yaml"))
-      const verdicts: Array<Steady.Verdict> = []
-      const client = (yield* HttpClient.HttpClient).pipe(
-        HttpClient.tap((response) =>
-          Effect.sync(() => verdicts.push(Steady.verdictOf(response.request.method, response.request.url, response.headers)))
-        )
-      )
+      const { client, verdicts } = yield* Steady.recording
       const backend = yield* GroqBackend.make({
         apiKey: Redacted.make("gsk_contract0000000000"),
         baseUrl: steady.url,

@@ -25,12 +25,7 @@ describe.skipIf(!Shared.available)(`Ollama requests against the official spec${S
   it.live("every request kind we send is valid (chat, chat stream, generate, embed, tags, show, pull), and an invalid one is rejected", () =>
     Effect.gen(function*() {
       const steady = yield* Steady.make(Shared.specPath("ollama.openapi.yaml"))
-      const verdicts: Array<Steady.Verdict> = []
-      const client = (yield* HttpClient.HttpClient).pipe(
-        HttpClient.tap((response) =>
-          Effect.sync(() => verdicts.push(Steady.verdictOf(response.request.method, response.request.url, response.headers)))
-        )
-      )
+      const { client, verdicts } = yield* Steady.recording
       const options: Ollama.Options = {
         baseUrl: steady.url,
         apiKey: Redacted.make("ollama-contract-token"),

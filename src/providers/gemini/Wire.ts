@@ -1,0 +1,96 @@
+/**
+ * Gemini's (Generative Language API v1beta) response bodies, read leniently:
+ * fields we do not use are ignored and any field may be absent or `null`.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
+
+/** @since 0.1.0 */
+export const FunctionCall = Schema.Struct({
+  // Only newer models (and the Live API) send an id; we synthesize one otherwise.
+  id: opt(Schema.String),
+  name: Schema.String,
+  args: opt(Schema.Record(Schema.String, Schema.Unknown))
+})
+/** @since 0.1.0 */
+export type FunctionCall = typeof FunctionCall.Type
+
+/** @since 0.1.0 */
+export const Part = Schema.Struct({
+  text: opt(Schema.String),
+  // A thought summary (only sent when asked for with includeThoughts): not answer text.
+  thought: opt(Schema.Boolean),
+  functionCall: opt(FunctionCall)
+})
+/** @since 0.1.0 */
+export type Part = typeof Part.Type
+
+/** @since 0.1.0 */
+export const UsageMetadata = Schema.Struct({
+  promptTokenCount: opt(Schema.Number),
+  candidatesTokenCount: opt(Schema.Number),
+  totalTokenCount: opt(Schema.Number),
+  cachedContentTokenCount: opt(Schema.Number),
+  thoughtsTokenCount: opt(Schema.Number),
+  toolUsePromptTokenCount: opt(Schema.Number)
+})
+/** @since 0.1.0 */
+export type UsageMetadata = typeof UsageMetadata.Type
+
+/** @since 0.1.0 */
+export const Candidate = Schema.Struct({
+  content: opt(Schema.Struct({
+    role: opt(Schema.String),
+    parts: opt(Schema.Array(Part))
+  })),
+  finishReason: opt(Schema.String),
+  finishMessage: opt(Schema.String),
+  index: opt(Schema.Number)
+})
+/** @since 0.1.0 */
+export type Candidate = typeof Candidate.Type
+
+/** @since 0.1.0 */
+export const PromptFeedback = Schema.Struct({
+  blockReason: opt(Schema.String),
+  blockReasonMessage: opt(Schema.String)
+})
+
+/** The body of `:generateContent`, and of each `:streamGenerateContent` event. @since 0.1.0 */
+export const GenerateContentResponse = Schema.Struct({
+  candidates: opt(Schema.Array(Candidate)),
+  promptFeedback: opt(PromptFeedback),
+  usageMetadata: opt(UsageMetadata),
+  modelVersion: opt(Schema.String),
+  responseId: opt(Schema.String)
+})
+/** @since 0.1.0 */
+export type GenerateContentResponse = typeof GenerateContentResponse.Type
+
+const ContentEmbedding = Schema.Struct({ values: Schema.Array(Schema.Number) })
+
+/** The body of `:embedContent`. @since 0.1.0 */
+export const EmbedContentResponse = Schema.Struct({ embedding: ContentEmbedding })
+/** @since 0.1.0 */
+export type EmbedContentResponse = typeof EmbedContentResponse.Type
+
+/** The body of `:batchEmbedContents`: one embedding per request, in order. @since 0.1.0 */
+export const BatchEmbedContentsResponse = Schema.Struct({ embeddings: Schema.Array(ContentEmbedding) })
+/** @since 0.1.0 */
+export type BatchEmbedContentsResponse = typeof BatchEmbedContentsResponse.Type
+
+/** One page of `GET /models`. @since 0.1.0 */
+export const ListModelsResponse = Schema.Struct({
+  models: opt(Schema.Array(Schema.Struct({
+    name: Schema.String,
+    displayName: opt(Schema.String),
+    inputTokenLimit: opt(Schema.Number),
+    outputTokenLimit: opt(Schema.Number)
+  }))),
+  nextPageToken: opt(Schema.String)
+})
+/** @since 0.1.0 */
+export type ListModelsResponse = typeof ListModelsResponse.Type

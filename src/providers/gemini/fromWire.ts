@@ -1,0 +1,184 @@
+/**
+ * Gemini responses as our domain values: candidates, finish reasons, usage,
+ * embeddings and models.
+ *
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+import { ChatResponse, type FinishReason } from "../../domain/Chat.ts"
+import * as Content from "../../domain/Content.ts"
+import { ModelInfo } from "../../domain/Model.ts"
+import * as Usage from "../../domain/Usage.ts"
+import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as LlmError from "../../LlmError.ts"
+import type * as Wire from "./Wire.ts"
+
+// Finish reasons that mean a safety or policy system stopped the answer.
+const FILTERED = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT"])
+
+/**
+ * Whether a finish reason is a filter's verdict (the call then fails with
+ * `ContentFiltered`, naming it).
+ *
+ * @since 0.1.0
+ */
+export const isFiltered = (raw: string): boolean => FILTERED.has(raw)
+
+/**
+ * Maps a finish reason; a turn that called functions finished for
+ * `tool_calls`, whatever Gemini says (it says `STOP`).
+ *
+ * @since 0.1.0
+ */
+export const finishReason = (raw: string | undefined, calledTools: boolean): FinishReason => {
+  if (calledTools) return "tool_calls"
+  switch (raw) {
+    case "STOP":
+      return "stop"
+    case "MAX_TOKENS":
+      return "length"
+    default:
+      return raw !== undefined && isFiltered(raw) ? "content_filter" : "other"
+  }
+}
+
+/**
+ * The failure for a filtered answer or a blocked prompt.
+ *
+ * @since 0.1.0
+ */
+export const filtered = (what: string, raw: string, message: string | null | undefined): LlmError.ContentFiltered =>
+  new LlmError.ContentFiltered({
+    detail: `${what} (${raw})${message !== null && message !== undefined && message.length > 0 ? `: ${message}` : ""}`
+  })
+
+const count = (value: number | null | undefined): number | undefined =>
+  value !== null && value !== undefined && Number.isInteger(value) && value >= 0 ? value : undefined
+
+/**
+ * Maps `usageMetadata`. Output counts the thinking tokens too (Gemini reports
+ * them apart from `candidatesTokenCount` but bills them as output), and they
+ * are also given as `reasoningTokens`; input counts the prompt and any tool-use
+ * prompt, so input + output = Gemini's `totalTokenCount`.
+ *
+ * @since 0.1.0
+ */
+export const usage = (wire: Wire.UsageMetadata | null | undefined): Usage.Usage | undefined => {
+  if (wire === null || wire === undefined) return undefined
+  const prompt = count(wire.promptTokenCount)
+  const candidates = count(wire.candidatesTokenCount)
+  const thoughts = count(wire.thoughtsTokenCount)
+  const total = count(wire.totalTokenCount)
+  if (prompt === undefined && candidates === undefined && total === undefined) return undefined
+  const input = (prompt ?? 0) + (count(wire.toolUsePromptTokenCount) ?? 0)
+  const output = (candidates ?? 0) + (thoughts ?? 0)
+  return Usage.make({
+    inputTokens: input,
+    outputTokens: output,
+    totalTokens: total ?? input + output,
+    cachedInputTokens: count(wire.cachedContentTokenCount),
+    reasoningTokens: thoughts
+  })
+}
+
+/**
+ * A function call as our part. Gemini gives the arguments as an object and
+ * usually no id: we synthesize a stable one from the call's position.
+ *
+ * @since 0.1.0
+ */
+export const toolCall = (call: Wire.FunctionCall, index: number): Content.ToolCallPart =>
+  new Content.ToolCallPart({
+    id: call.id ?? `call_${index}`,
+    name: call.name,
+    arguments: JSON.stringify(call.args ?? {})
+  })
+
+/**
+ * Answer text of a part (thought summaries are not answer text).
+ *
+ * @since 0.1.0
+ */
+export const text = (part: Wire.Part): string | undefined =>
+  part.thought === true || part.text === null || part.text === undefined || part.text.length === 0 ? undefined : part.text
+
+/**
+ * Context the response carries that the body does not.
+ *
+ * @since 0.1.0
+ */
+export interface ReplyContext {
+  readonly provider: string
+  readonly model: string
+  readonly requestId: string
+  readonly providerRequestId: string | undefined
+}
+
+/**
+ * Maps a `generateContent` body: the first candidate, or a typed failure for
+ * a blocked prompt, a filtered answer or a body with nothing to read.
+ *
+ * @since 0.1.0
+ */
+export const chatResponse = (
+  body: Wire.GenerateContentResponse,
+  context: ReplyContext
+): Result.Result<ChatResponse, LlmError.ContentFiltered | LlmError.InvalidResponse> => {
+  const candidate = body.candidates?.[0]
+  const blocked = body.promptFeedback?.blockReason
+  if (candidate === undefined) {
+    return Result.fail(
+      blocked !== null && blocked !== undefined
+        ? filtered("prompt blocked", blocked, body.promptFeedback?.blockReasonMessage)
+        : new LlmError.InvalidResponse({ detail: "response has no candidates" })
+    )
+  }
+  const raw = candidate.finishReason ?? undefined
+  if (raw !== undefined && isFiltered(raw)) return Result.fail(filtered("answer filtered", raw, candidate.finishMessage))
+  const content: Array<Content.AssistantPart> = []
+  let calls = 0
+  for (const part of candidate.content?.parts ?? []) {
+    const said = text(part)
+    const last = content[content.length - 1]
+    // Gemini may split one answer over several text parts: keep it one part.
+    if (said !== undefined && last?._tag === "Text") content[content.length - 1] = Content.text(last.text + said)
+    else if (said !== undefined) content.push(Content.text(said))
+    if (part.functionCall !== null && part.functionCall !== undefined) content.push(toolCall(part.functionCall, calls++))
+  }
+  return Result.succeed(
+    new ChatResponse({
+      provider: context.provider,
+      model: body.modelVersion ?? context.model,
+      content,
+      finishReason: finishReason(raw, calls > 0),
+      requestId: context.requestId,
+      ...omitUndefined({
+        id: body.responseId ?? undefined,
+        rawFinishReason: raw,
+        usage: usage(body.usageMetadata),
+        providerRequestId: context.providerRequestId
+      })
+    })
+  )
+}
+
+const int = (value: number | null | undefined) =>
+  value !== null && value !== undefined && Number.isInteger(value) ? value : undefined
+
+/**
+ * Maps model list pages (`name` is `models/<id>`; we list the bare id).
+ *
+ * @since 0.1.0
+ */
+export const models = (pages: ReadonlyArray<Wire.ListModelsResponse>, provider: string): ReadonlyArray<ModelInfo> =>
+  pages.flatMap((page) => page.models ?? []).map((model) =>
+    new ModelInfo({
+      provider,
+      id: model.name.replace(/^models\//, ""),
+      ...omitUndefined({
+        displayName: model.displayName ?? undefined,
+        contextWindow: int(model.inputTokenLimit),
+        maxOutputTokens: int(model.outputTokenLimit)
+      })
+    })
+  )
