@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Stream } from "effect"
+import { Effect, Stream } from "effect"
+import { mapBatches } from "../internal/Batches.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
 
 /**
@@ -17,19 +18,17 @@ export const holdUntilContent = <E, R>(
   Stream.suspend(() => {
     let held: Array<ChatChunk.ChatChunk> | undefined = []
     const none: ReadonlyArray<ChatChunk.ChatChunk> = []
-    return self.pipe(
-      Stream.map((chunk): ReadonlyArray<ChatChunk.ChatChunk> => {
-        if (held === undefined) return [chunk]
-        if (!ChatChunk.isContent(chunk)) {
-          held.push(chunk)
-          return none
-        }
-        const out = [...held, chunk]
-        held = undefined
-        return out
-      }),
-      Stream.flattenIterable,
-      // A stream with no content at all (an empty answer) still delivers its metadata.
-      Stream.concat(Stream.suspend(() => Stream.fromIterable(held ?? none)))
-    )
+    const body = mapBatches(self, (chunks) => {
+      if (held === undefined) return Effect.succeed(chunks)
+      const first = chunks.findIndex(ChatChunk.isContent)
+      if (first < 0) {
+        held.push(...chunks)
+        return Effect.succeed(none)
+      }
+      const out = [...held, ...chunks]
+      held = undefined
+      return Effect.succeed(out)
+    })
+    // A stream with no content at all (an empty answer) still delivers its metadata.
+    return Stream.concat(body, Stream.suspend(() => Stream.fromIterable(held ?? none)))
   })

@@ -7,6 +7,7 @@
  */
 import { Effect, Stream } from "effect"
 import type { ChatChunk } from "../domain/ChatChunk.ts"
+import { mapBatchesSettled } from "../internal/Batches.ts"
 import * as LlmError from "../LlmError.ts"
 
 /**
@@ -32,11 +33,19 @@ export const assemble = <Event, R>(
 ): Stream.Stream<ChatChunk, LlmError.LlmError, R> =>
   Stream.suspend(() => {
     const assembler = make()
-    return events.pipe(
-      Stream.mapEffect((event) => assembler.onEvent(event)),
-      Stream.concat(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))),
-      Stream.flattenIterable
-    )
+    // Events are decoded in order; a failing event ends the batch after the
+    // chunks decoded before it are delivered.
+    const body = mapBatchesSettled(events, (batch) =>
+      Effect.gen(function*() {
+        const out: Array<ChatChunk> = []
+        for (const event of batch) {
+          const result = yield* Effect.result(assembler.onEvent(event))
+          if (result._tag === "Failure") return { out, failure: result.failure }
+          for (const chunk of result.success) out.push(chunk)
+        }
+        return { out, failure: undefined }
+      }))
+    return Stream.concat(body, Stream.flattenIterable(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))))
   })
 
 /**

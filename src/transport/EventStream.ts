@@ -9,6 +9,7 @@
  */
 import { Effect, Stream } from "effect"
 import { Sse } from "effect/encoding"
+import { mapBatches } from "../internal/Batches.ts"
 
 /**
  * One SSE event: its `event:` name (default `message`) and `data:` text.
@@ -36,17 +37,15 @@ export const decodeSse = <E, R>(
     const parser = Sse.makeParser((event) => {
       if (event._tag === "Event") pending.push({ event: event.event, data: event.data })
     }, options)
-    return bytes.pipe(
-      Stream.decodeText(),
-      Stream.mapEffect((text) => {
+    return mapBatches(Stream.decodeText(bytes), (texts) => {
+      for (const text of texts) {
         const error = parser.feed(text)
         if (error !== undefined) return Effect.fail(error)
-        const out = pending
-        pending = []
-        return Effect.succeed(out)
-      }),
-      Stream.flattenIterable
-    )
+      }
+      const out = pending
+      pending = []
+      return Effect.succeed(out)
+    })
   })
 
 /**
