@@ -12,22 +12,11 @@ const ConfigProviderLayer = (env: Record<string, string>) => ConfigProvider.laye
 import * as FakeServer from "./support/FakeServer.ts"
 import * as Fixtures from "./support/OpenAiFixtures.ts"
 import { KEY, setup } from "./support/openAi.ts"
+import * as Secrets from "./support/Secrets.ts"
 
 const hi = { messages: [Message.user("Hi")] }
 
-/** Every string form of a value we might hand to a user or a log. */
-const renderings = (value: unknown): ReadonlyArray<string> => {
-  const out = [String(value), JSON.stringify(value) ?? ""]
-  if (value instanceof Error) out.push(value.message, value.stack ?? "")
-  return out
-}
-
-const assertNoKey = (value: unknown, where: string) => {
-  for (const text of renderings(value)) {
-    assert.notInclude(text, KEY, where)
-    assert.notInclude(text, KEY.slice(3, 20), `${where} (partial key)`)
-  }
-}
+const assertNoKey = (value: unknown, where: string) => Secrets.assertNoSecret(value, KEY, where)
 
 // Servers that echo the key back, the way misconfigured proxies and some APIs do.
 const echo = (status: number): FakeServer.Handler => (request) => ({

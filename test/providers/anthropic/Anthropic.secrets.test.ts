@@ -8,6 +8,7 @@ import { ConfigProvider, Effect, Layer, Redacted, Stream } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { LlmBackend, Message } from "../../../src/index.ts"
 import * as Anthropic from "../../../src/providers/anthropic/Anthropic.ts"
+import * as Secrets from "../../support/Secrets.ts"
 import * as FakeServer from "../../support/FakeServer.ts"
 import * as Fixtures from "../../support/AnthropicFixtures.ts"
 import { KEY, setup } from "./setup.ts"
@@ -15,18 +16,7 @@ import { KEY, setup } from "./setup.ts"
 const hi = { messages: [Message.user("Hi")] }
 const env = (vars: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromEnv({ env: vars }))
 
-const renderings = (value: unknown): ReadonlyArray<string> => {
-  const out = [String(value), JSON.stringify(value) ?? ""]
-  if (value instanceof Error) out.push(value.message, value.stack ?? "")
-  return out
-}
-
-const assertNoKey = (value: unknown, where: string) => {
-  for (const text of renderings(value)) {
-    assert.notInclude(text, KEY, where)
-    assert.notInclude(text, KEY.slice(7, 30), `${where} (partial key)`)
-  }
-}
+const assertNoKey = (value: unknown, where: string) => Secrets.assertNoSecret(value, KEY, where, KEY.slice(7, 30))
 
 // A server that echoes the key it was sent, as misconfigured proxies do.
 const echo = (status: number): FakeServer.Handler => (request) => ({

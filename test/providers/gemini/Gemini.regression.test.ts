@@ -9,6 +9,7 @@ import { FetchHttpClient, HttpClient } from "effect/http"
 import { ChatChunk, LlmBackend, Message } from "../../../src/index.ts"
 import * as Gemini from "../../../src/providers/gemini/Gemini.ts"
 import * as FakeServer from "../../support/FakeServer.ts"
+import * as Secrets from "../../support/Secrets.ts"
 import * as Fixtures from "../../support/GeminiFixtures.ts"
 import { setup } from "./setup.ts"
 
@@ -25,11 +26,7 @@ const everything: FakeServer.Handler = (request) => {
   return { kind: "json", body: Fixtures.response() }
 }
 
-const renderings = (value: unknown): ReadonlyArray<string> => {
-  const out = [String(value), JSON.stringify(value) ?? ""]
-  if (value instanceof Error) out.push(value.message, value.stack ?? "")
-  return out
-}
+const { renderings } = Secrets
 
 describe("Gemini regressions", () => {
   it.live("the key is in no URL of any call (chat, stream, embeddings, every models page), only in x-goog-api-key", () =>
