@@ -7,9 +7,10 @@
  */
 import { Effect, Stream } from "effect"
 import * as LlmError from "../../LlmError.ts"
+import type { ChatRequest } from "../../domain/Chat.ts"
 import type { Provider } from "../../pipeline/Provider.ts"
 import * as EventStream from "../../transport/EventStream.ts"
-import type { ProviderHttp } from "../../transport/ProviderHttp.ts"
+import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import type { Dialect } from "./Dialect.ts"
 import * as FromWire from "./fromWire.ts"
 import * as StreamDecoder from "./StreamDecoder.ts"
@@ -25,14 +26,27 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
   const provider = http.provider
   const embeddings = dialect.paths.embeddings
 
-  const unsupportedTopK = (call: Parameters<NonNullable<Provider["chat"]>>[1]) =>
-    http.fail(call, new LlmError.Unsupported({ capability: "topK", detail: `${provider} does not accept top_k` }))
+  // What the chat-completions format cannot say is refused, never dropped.
+  const unexpressible = (request: ChatRequest, call: CallContext): LlmError.LlmError | undefined => {
+    if (request.topK !== undefined && !dialect.topK) {
+      return http.fail(call, new LlmError.Unsupported({ capability: "topK", detail: `${provider} does not accept top_k` }))
+    }
+    const flagged = request.messages.some((m) => m.role === "tool" && m.content.some((r) => r.isError === true))
+    if (flagged) {
+      return http.fail(call, new LlmError.Unsupported({
+        capability: "toolResultError",
+        detail: `${provider} tool messages have no error flag; say the failure in the result's content`
+      }))
+    }
+    return undefined
+  }
 
   return {
     provider,
 
     chat: (request, call) => {
-      if (request.topK !== undefined && !dialect.topK) return Effect.fail(unsupportedTopK(call))
+      const refused = unexpressible(request, call)
+      if (refused !== undefined) return Effect.fail(refused)
       const model = call.model ?? ""
       const body = ToWire.chatBody(request, model, dialect, false)
       return Effect.flatMap(
@@ -52,7 +66,8 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
     },
 
     stream: (request, call) => {
-      if (request.topK !== undefined && !dialect.topK) return Stream.fail(unsupportedTopK(call))
+      const refused = unexpressible(request, call)
+      if (refused !== undefined) return Stream.fail(refused)
       const body = ToWire.chatBody(request, call.model ?? "", dialect, true)
       return Stream.unwrap(
         Effect.map(

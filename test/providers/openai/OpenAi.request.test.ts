@@ -207,6 +207,25 @@ describe("OpenAI requests on the wire", () => {
       assert.strictEqual(reply.requestId, "my-trace-42")
     }))
 
+  it.live("a tool result flagged as an error cannot be said in this format: Unsupported, nothing sent", () =>
+    Effect.gen(function*() {
+      const { backend, server } = yield* setup(ok)
+      const turns = (isError: boolean) => ({
+        messages: [
+          Message.user("x"),
+          Message.assistant([new Content.ToolCallPart({ id: "c", name: "f", arguments: "{}" })]),
+          Message.tool([Content.toolResult("c", "it failed", { isError })])
+        ]
+      })
+      const error = yield* Effect.flip(backend.chat(turns(true)))
+      assert.deepStrictEqual([error.reason._tag, error.reason._tag === "Unsupported" ? error.reason.capability : ""], ["Unsupported", "toolResultError"])
+      const streamed = yield* Effect.flip(Stream.runDrain(backend.stream(turns(true))))
+      assert.strictEqual(streamed.reason._tag, "Unsupported")
+      assert.strictEqual(server.requests.length, 0)
+      yield* backend.chat(turns(false))
+      assert.strictEqual(server.requests.length, 1)
+    }))
+
   it.live("top_k is not something OpenAI accepts: Unsupported, and nothing is sent", () =>
     Effect.gen(function*() {
       const { backend, server } = yield* setup(ok)
