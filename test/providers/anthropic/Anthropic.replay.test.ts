@@ -14,6 +14,7 @@ import type { Service } from "../../../src/LlmBackend.ts"
 import * as Anthropic from "../../../src/providers/anthropic/Anthropic.ts"
 import * as FakeServer from "../../support/FakeServer.ts"
 import * as MemoryHttp from "../../support/MemoryHttp.ts"
+import * as Replay from "../../support/Replay.ts"
 import * as Shared from "../../support/Shared.ts"
 
 const files = Shared.streamNames(/^anthropic-messages-.*\.sse$/)
@@ -169,23 +170,9 @@ describe.skipIf(!Shared.available)(`recorded Anthropic Messages streams${Shared.
           assert.strictEqual(collected.text, expected.text)
         }
 
-        // 2. One byte per read: every boundary at once.
-        const bytewise = yield* backendOn(MemoryHttp.layer(() => Array.from(bytes, (b) => Uint8Array.of(b))))
-        assert.strictEqual((yield* replay(bytewise)).key, whole.key)
-
-        // 3. Two reads split at every byte boundary (bounded for large files).
-        const step = bytes.length > 20_000 ? 97 : 1
-        let at = 0
-        const split = yield* backendOn(MemoryHttp.layer(() => [bytes.slice(0, at), bytes.slice(at)]))
-        for (at = 0; at <= bytes.length; at += step) {
-          const outcome = yield* replay(split)
-          if (outcome.key !== whole.key) assert.fail(`${name}: a different outcome when split at byte ${at}`)
-        }
-
-        // 4. Re-framed with CRLF line endings.
-        const crlf = encoder.encode(decoder.decode(bytes).replace(/\r?\n/g, "\r\n"))
-        const reframed = yield* backendOn(MemoryHttp.layer(() => [crlf]))
-        assert.strictEqual((yield* replay(reframed)).key, whole.key)
+        // 2-4. One byte per read, every two-piece split, CRLF.
+        yield* Replay.agreeAcrossFramings(name, bytes, whole.key, (pieces) =>
+          Effect.map(backendOn(MemoryHttp.layer(pieces)), (backend) => Effect.map(replay(backend), (o) => o.key)))
       }), 120_000)
   }
 

@@ -14,10 +14,10 @@ import type * as LlmError from "../../../src/LlmError.ts"
 import * as Ollama from "../../../src/providers/ollama/Ollama.ts"
 import * as FakeServer from "../../support/FakeServer.ts"
 import * as MemoryHttp from "../../support/MemoryHttp.ts"
+import * as Replay from "../../support/Replay.ts"
 import * as Shared from "../../support/Shared.ts"
 
 const decoder = new TextDecoder()
-const encoder = new TextEncoder()
 const hi = { messages: [Message.user("Hi")] }
 
 /** What a run came to, in plain data both sides can produce. */
@@ -214,23 +214,10 @@ describe.skipIf(!Shared.available)(`recorded Ollama streams and bodies${Shared.s
         const whole = yield* c.run(live.backend, live.api)
         assert.deepStrictEqual(whole.outcome, expected)
 
-        // 2. One byte per read.
-        const bytewise = yield* build(memory(() => Array.from(bytes, (b) => Uint8Array.of(b))))
-        assert.strictEqual((yield* c.run(bytewise.backend, bytewise.api)).key, whole.key)
-
-        // 3. Two reads split at every byte boundary (all recordings are under 20 KB).
-        assert.isBelow(bytes.length, 20_000)
-        let at = 0
-        const split = yield* build(memory(() => [bytes.slice(0, at), bytes.slice(at)]))
-        for (at = 0; at <= bytes.length; at++) {
-          const outcome = yield* c.run(split.backend, split.api)
-          if (outcome.key !== whole.key) assert.fail(`${c.file}: a different outcome when split at byte ${at}`)
-        }
-
-        // 4. Re-framed with CRLF line endings.
-        const crlf = encoder.encode(decoder.decode(bytes).replace(/\r?\n/g, "\r\n"))
-        const reframed = yield* build(memory(() => [crlf]))
-        assert.strictEqual((yield* c.run(reframed.backend, reframed.api)).key, whole.key)
+        // 2-4. One byte per read, every two-piece split, CRLF.
+        assert.isBelow(bytes.length, 20_000, "small enough to split at every byte")
+        yield* Replay.agreeAcrossFramings(c.file, bytes, whole.key, (pieces) =>
+          Effect.map(build(memory(pieces)), (built) => Effect.map(c.run(built.backend, built.api), (o) => o.key)))
       }), 120_000)
   }
 })
