@@ -10,6 +10,7 @@ import { Clock, Effect, Redacted, Schema, Stream } from "effect"
 import { Headers, HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import * as LlmError from "../LlmError.ts"
 import * as Classify from "./Classify.ts"
+import * as EventStream from "./EventStream.ts"
 import * as Redact from "./Redact.ts"
 
 /**
@@ -107,6 +108,14 @@ export interface ProviderHttp {
     spec: RequestSpec,
     call: CallContext
   ) => Effect.Effect<Reply<Stream.Stream<Uint8Array, LlmError.LlmError>>, LlmError.LlmError>
+  /**
+   * Sends a request and hands back the body as Server-Sent Events once the
+   * status is 2xx; a malformed or oversized event is `InvalidResponse`.
+   */
+  readonly sse: (
+    spec: RequestSpec,
+    call: CallContext
+  ) => Effect.Effect<Reply<Stream.Stream<EventStream.SseEvent, LlmError.LlmError>>, LlmError.LlmError>
   /** Builds an error carrying this call's context. */
   readonly fail: (
     call: CallContext,
@@ -249,8 +258,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       providerRequestId: providerRequestId(response.headers)
     }))
 
+  const sse: ProviderHttp["sse"] = (spec, call) =>
+    Effect.map(stream({ accept: "text/event-stream", ...spec }, call), (reply) => ({
+      ...reply,
+      body: EventStream.decodeSse(reply.body).pipe(
+        Stream.mapError((error) =>
+          error._tag === "LlmError"
+            ? error
+            : fail(call, new LlmError.InvalidResponse({ detail: error.message }), reply)
+        )
+      )
+    }))
+
   const inStreamError: ProviderHttp["inStreamError"] = (call, payload) =>
     Effect.map(Clock.currentTimeMillis, (now) => fail(call, classify({ status: 0, headers: {}, body: JSON.stringify(payload) }, now)))
 
-  return { provider: options.provider, json, stream, fail, inStreamError, snippet } satisfies ProviderHttp
+  return { provider: options.provider, json, stream, sse, fail, inStreamError, snippet } satisfies ProviderHttp
 })

@@ -10,7 +10,6 @@ import type { ChatRequest } from "../../domain/Chat.ts"
 import type { ModelInfo } from "../../domain/Model.ts"
 import * as LlmError from "../../LlmError.ts"
 import type { Provider } from "../../pipeline/Provider.ts"
-import * as EventStream from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
 import * as StreamDecoder from "./StreamDecoder.ts"
@@ -92,20 +91,8 @@ export const make = (http: ProviderHttp, settings: Settings): Provider => {
       Stream.unwrap(
         Effect.flatMap(body(request, call, true), (wire) =>
           Effect.map(
-            http.stream({ method: "POST", path: "/messages", body: wire, accept: "text/event-stream" }, call),
-            (reply) =>
-              StreamDecoder.decode(
-                EventStream.decodeSse(reply.body).pipe(
-                  Stream.mapError((error) =>
-                    error._tag === "LlmError"
-                      ? error
-                      : http.fail(call, new LlmError.InvalidResponse({ detail: error.message }), reply)
-                  )
-                ),
-                http,
-                call,
-                reply.providerRequestId
-              )
+            http.sse({ method: "POST", path: "/messages", body: wire }, call),
+            (reply) => StreamDecoder.decode(reply.body, http, call, reply.providerRequestId)
           ))
       ),
 

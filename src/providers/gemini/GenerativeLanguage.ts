@@ -11,7 +11,6 @@ import { EmbedResponse } from "../../domain/Embedding.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
 import * as LlmError from "../../LlmError.ts"
 import type { Provider } from "../../pipeline/Provider.ts"
-import * as EventStream from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
 import * as StreamDecoder from "./StreamDecoder.ts"
@@ -69,19 +68,13 @@ export const make = (http: ProviderHttp): Provider => {
     stream: (request, call) =>
       Stream.unwrap(Effect.gen(function*() {
         const { body, resource } = yield* prepare(request, call)
-        const reply = yield* http.stream({
+        const reply = yield* http.sse({
           method: "POST",
           path: `/${resource}:streamGenerateContent`,
           urlParams: { alt: "sse" },
-          body,
-          accept: "text/event-stream"
+          body
         }, call)
-        const events = EventStream.decodeSse(reply.body).pipe(
-          Stream.mapError((error) =>
-            error._tag === "LlmError" ? error : http.fail(call, new LlmError.InvalidResponse({ detail: error.message }), reply)
-          )
-        )
-        return StreamDecoder.decode(events, http, call, reply.providerRequestId)
+        return StreamDecoder.decode(reply.body, http, call, reply.providerRequestId)
       })),
 
     embed: (request, call) =>

@@ -9,7 +9,6 @@ import { Effect, Stream } from "effect"
 import * as LlmError from "../../LlmError.ts"
 import type { ChatRequest } from "../../domain/Chat.ts"
 import type { Provider } from "../../pipeline/Provider.ts"
-import * as EventStream from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import type { Dialect } from "./Dialect.ts"
 import * as FromWire from "./fromWire.ts"
@@ -71,20 +70,8 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
       const body = ToWire.chatBody(request, call.model ?? "", dialect, true)
       return Stream.unwrap(
         Effect.map(
-          http.stream({ method: "POST", path: dialect.paths.chat, body, accept: "text/event-stream" }, call),
-          (reply) =>
-            StreamDecoder.decode(
-              EventStream.decodeSse(reply.body).pipe(
-                Stream.mapError((error) =>
-                  error._tag === "LlmError"
-                    ? error
-                    : http.fail(call, new LlmError.InvalidResponse({ detail: error.message }), reply)
-                )
-              ),
-              http,
-              call,
-              reply.providerRequestId
-            )
+          http.sse({ method: "POST", path: dialect.paths.chat, body }, call),
+          (reply) => StreamDecoder.decode(reply.body, http, call, reply.providerRequestId)
         )
       )
     },
