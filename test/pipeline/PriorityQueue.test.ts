@@ -40,29 +40,24 @@ describe("priority queue", () => {
       assert.deepStrictEqual(scripted.requestIds, ["holder", "high-1", "high-2", "normal-1", "normal-2", "low-1", "low-2"])
     }))
 
-  it.effect("aging: a low call that waited long enough goes before a newer high call", () =>
-    Effect.gen(function*() {
-      const { backend, scripted, gate } = yield* saturated({ agingInterval: "1 second" })
-      const low = yield* enqueue(backend, "old-low", "low")
-      yield* TestClock.adjust("2 seconds")
-      const high = yield* enqueue(backend, "new-high", "high")
-      yield* Deferred.succeed(gate, undefined)
-      yield* Fiber.await(low)
-      yield* Fiber.await(high)
-      assert.deepStrictEqual(scripted.requestIds, ["holder", "old-low", "new-high"])
-    }))
-
-  it.effect("without enough waiting, the newer high call still goes first", () =>
-    Effect.gen(function*() {
-      const { backend, scripted, gate } = yield* saturated({ agingInterval: "1 hour" })
-      const low = yield* enqueue(backend, "old-low", "low")
-      yield* TestClock.adjust("2 seconds")
-      const high = yield* enqueue(backend, "new-high", "high")
-      yield* Deferred.succeed(gate, undefined)
-      yield* Fiber.await(low)
-      yield* Fiber.await(high)
-      assert.deepStrictEqual(scripted.requestIds, ["holder", "new-high", "old-low"])
-    }))
+  for (
+    const [title, agingInterval, order] of [
+      ["aging: a low call that waited long enough goes before a newer high call", "1 second", ["holder", "old-low", "new-high"]],
+      ["without enough waiting, the newer high call still goes first", "1 hour", ["holder", "new-high", "old-low"]]
+    ] as const
+  ) {
+    it.effect(title, () =>
+      Effect.gen(function*() {
+        const { backend, scripted, gate } = yield* saturated({ agingInterval })
+        const low = yield* enqueue(backend, "old-low", "low")
+        yield* TestClock.adjust("2 seconds")
+        const high = yield* enqueue(backend, "new-high", "high")
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.await(low)
+        yield* Fiber.await(high)
+        assert.deepStrictEqual(scripted.requestIds, [...order])
+      }))
+  }
 
   it.effect("a full queue rejects at once with QueueFull", () =>
     Effect.gen(function*() {

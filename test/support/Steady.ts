@@ -5,7 +5,8 @@
  * loopback port and stopped with the scope.
  */
 import { Effect, type Scope } from "effect"
-import { HttpClient } from "effect/http"
+import { assert } from "@effect/vitest"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { spawn } from "node:child_process"
 import { createServer } from "node:net"
 import { dirname, join } from "node:path"
@@ -82,3 +83,25 @@ export const recording = Effect.map(Effect.service(HttpClient.HttpClient), (base
   )
   return { client, verdicts }
 })
+
+/** Every recorded request passed Steady's check (the message names the first that did not). */
+export const assertAllValid = (verdicts: ReadonlyArray<Verdict>) => {
+  for (const verdict of verdicts) {
+    assert.isTrue(verdict.valid, `${verdict.method} ${verdict.url}: ${verdict.errors.join("; ")}`)
+  }
+}
+
+/** The check can fail: posts a body that breaks the spec and expects Steady to reject it. */
+export const assertRejected = (
+  client: HttpClient.HttpClient,
+  verdicts: ReadonlyArray<Verdict>,
+  url: string,
+  body: unknown
+) =>
+  Effect.gen(function*() {
+    const response = yield* HttpClientRequest.post(url).pipe(HttpClientRequest.bodyJsonUnsafe(body), client.execute)
+    assert.strictEqual(response.status, 400)
+    const last = verdicts[verdicts.length - 1]!
+    assert.isFalse(last.valid)
+    assert.isAbove(last.errors.length, 0)
+  })
