@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import { Cause, Clock, Duration, Effect, Exit, Option, Stream } from "effect"
+import type { CallOptions } from "../domain/CallOptions.ts"
 import type { ChatRequest } from "../domain/Chat.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
 import type { Usage } from "../domain/Usage.ts"
@@ -58,6 +59,71 @@ export interface Options {
 
 type Operation = Tracking.RecentCall["operation"]
 
+/**
+ * An operation beyond chat, stream, embed and models (rerank, tensor
+ * inference, object storage, ...), described for the pipeline: it gets the
+ * same queue, breaker, keys, retry, deadline, tracking and stats.
+ *
+ * @since 0.1.0
+ */
+export interface ExtraOperation<A> {
+  /** Its name in stats and recent calls, e.g. `"rerank"`, `"s3.put"`. */
+  readonly name: string
+  /** The model (or bucket, ...) it is for, if any. */
+  readonly model?: string | undefined
+  /** Estimated rate-limit tokens (default 0). */
+  readonly cost?: number | undefined
+  /** Usage reported by a result (counted in stats, corrects the estimate). */
+  readonly usage?: ((value: A) => Usage | undefined) | undefined
+  /** Overrides the policy's `attemptTimeout` (Effect shape) or `firstTokenTimeout` (Stream shape) for this operation. */
+  readonly attemptTimeout?: Duration.Duration | undefined
+}
+
+/**
+ * A streaming extra operation. Its permit is held until the stream ends.
+ * Attempts are retried only until the first content element was emitted.
+ *
+ * @since 0.1.0
+ */
+export interface ExtraStreamOperation<A> extends ExtraOperation<A> {
+  /** Which elements are content (default: every element). */
+  readonly isContent?: ((element: A) => boolean) | undefined
+  /** Overrides the policy's `idleTimeout` for this operation. */
+  readonly idleTimeout?: Duration.Duration | undefined
+}
+
+/**
+ * The pipeline's entry for extra operations. `attempt` / `open` is one raw
+ * attempt; everything around it is the pipeline's. An operation made of
+ * several requests makes each request a call of its own here, and holds no
+ * permit itself (no call may wait for a permit while holding one).
+ *
+ * @since 0.1.0
+ */
+export interface Extras {
+  readonly effect: <A>(
+    operation: ExtraOperation<A>,
+    attempt: (call: CallContext) => Effect.Effect<A, LlmError.LlmError>,
+    options?: CallOptions
+  ) => Effect.Effect<A, LlmError.LlmError>
+  readonly stream: <A>(
+    operation: ExtraStreamOperation<A>,
+    open: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,
+    options?: CallOptions
+  ) => Stream.Stream<A, LlmError.LlmError>
+}
+
+/**
+ * A backend and the entry for its extra operations, sharing one queue,
+ * breaker, key pool and stats.
+ *
+ * @since 0.1.0
+ */
+export interface Built {
+  readonly service: Service
+  readonly extras: Extras
+}
+
 interface Track {
   attempts: number
   retries: number
@@ -91,11 +157,12 @@ const withAttempts = (error: LlmError.LlmError, attempts: number): LlmError.LlmE
   attempts <= 1 || error.attempts !== undefined ? error : new LlmError.LlmError({ ...error, attempts })
 
 /**
- * Wraps a provider's raw operations into an `LlmBackend` service.
+ * Wraps a provider's raw operations into an `LlmBackend` service, with the
+ * entry for extra operations that share its pipeline.
  *
  * @since 0.1.0
  */
-export const make = Effect.fnUntraced(function*(provider: Provider, options: Options = {}) {
+export const build = Effect.fnUntraced(function*(provider: Provider, options: Options = {}) {
   const name = provider.provider
   const keys = options.keys ?? []
   const policy = options.policy ?? Policy.defaults
@@ -202,7 +269,8 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
     resolved: Validate.ResolvedOptions,
     cost: number,
     attempt: (call: CallContext) => Effect.Effect<A, LlmError.LlmError>,
-    usageOf: (value: A) => Usage | undefined
+    usageOf: (value: A) => Usage | undefined,
+    attemptTimeout: Duration.Duration = policy.attemptTimeout
   ): Effect.Effect<A, LlmError.LlmError> =>
     Effect.andThen(keyAccess.checkPin(resolved.requestId, resolved.key), Effect.flatMap(Clock.currentTimeMillis, (start) => {
       const call: CallContext = { requestId: resolved.requestId, model, apiKey: undefined }
@@ -211,7 +279,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
         Effect.flatMap(restore(Effect.suspend(() => lease(call, resolved, track, cost))), ([lease, leased]) =>
           restore(Effect.suspend(() => {
             track.attempts++
-            return Timeouts.effect(attempt(leased), "attempt", policy.attemptTimeout, (reason) => error(call, reason))
+            return Timeouts.effect(attempt(leased), "attempt", attemptTimeout, (reason) => error(call, reason))
           })).pipe(Effect.onExit((exit) => keyAccess.giveBack(lease, exit))))
       )
       const admitted = Effect.scoped(
@@ -239,34 +307,44 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       )
     }))
 
-  const runStream = (
-    model: string,
+  interface StreamShape<A> {
+    readonly operation: Operation
+    readonly isContent: (element: A) => boolean
+    readonly usageOf: (element: A) => Usage | undefined
+    readonly firstTokenTimeout: Duration.Duration
+    readonly idleTimeout: Duration.Duration
+  }
+
+  const runStream = <A>(
+    model: string | undefined,
     resolved: Validate.ResolvedOptions,
-    request: ChatRequest,
     cost: number,
-    open: NonNullable<Provider["stream"]>
-  ): Stream.Stream<ChatChunk.ChatChunk, LlmError.LlmError> =>
+    open: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,
+    shape: StreamShape<A>
+  ): Stream.Stream<A, LlmError.LlmError> =>
     Stream.unwrap(Effect.andThen(keyAccess.checkPin(resolved.requestId, resolved.key), Effect.map(Clock.currentTimeMillis, (start) => {
       const call: CallContext = { requestId: resolved.requestId, model, apiKey: undefined }
       const track = newTrack()
       let content = false
       const attempt = Stream.unwrap(Effect.map(Effect.suspend(() => lease(call, resolved, track, cost)), ([lease, leased]) => {
         track.attempts++
-        return Timeouts.stream(StreamGuard.holdUntilContent(open(request, leased)), {
-          firstToken: policy.firstTokenTimeout,
-          idle: policy.idleTimeout,
+        return Timeouts.stream(StreamGuard.holdUntilContent(open(leased), shape.isContent), {
+          firstToken: shape.firstTokenTimeout,
+          idle: shape.idleTimeout,
+          isContent: shape.isContent,
           fail: (reason) => error(call, reason)
         }).pipe(Stream.onExit((exit) => keyAccess.giveBack(lease, exit)))
       }))
-      const observeChunk = (chunk: ChatChunk.ChatChunk) =>
+      const observe = (element: A) =>
         Effect.suspend(() => {
-          if (chunk._tag === "Usage") {
+          const usage = shape.usageOf(element)
+          if (usage !== undefined) {
             return Effect.andThen(
-              recorder.usage(model, chunk.usage.inputTokens, chunk.usage.outputTokens),
-              keyAccess.correct(track.key, cost, chunk.usage)
+              recorder.usage(model ?? "unknown", usage.inputTokens, usage.outputTokens),
+              keyAccess.correct(track.key, cost, usage)
             )
           }
-          if (content || !ChatChunk.isContent(chunk)) return Effect.void
+          if (content || !shape.isContent(element)) return Effect.void
           content = true
           return Effect.flatMap(Clock.currentTimeMillis, (now) => {
             track.firstTokenMs = now - start
@@ -276,7 +354,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       // The permit is taken in the stream's own scope: held until it ends or is interrupted.
       const admitted = Stream.unwrap(Effect.map(admit(call, resolved.priority, track), (ticket) =>
         Stream.retry(attempt, Retry.schedule(policy, retryHooks(ticket, track, call, () => !content))).pipe(
-          Stream.tap(observeChunk),
+          Stream.tap(observe),
           Stream.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
         )))
       const deadline = deadlineOf(resolved)
@@ -289,9 +367,17 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       )
       return bounded.pipe(
         Stream.mapError((e) => withAttempts(e, track.attempts)),
-        Stream.onExit((exit) => finish("stream", call, resolved.priority, track, start, exit))
+        Stream.onExit((exit) => finish(shape.operation, call, resolved.priority, track, start, exit))
       )
     })))
+
+  const chatStream: StreamShape<ChatChunk.ChatChunk> = {
+    operation: "stream",
+    isContent: ChatChunk.isContent,
+    usageOf: (chunk) => chunk._tag === "Usage" ? chunk.usage : undefined,
+    firstTokenTimeout: policy.firstTokenTimeout,
+    idleTimeout: policy.idleTimeout
+  }
 
   const chat: Service["chat"] = (input, callOptions) => {
     const open = provider.chat
@@ -311,7 +397,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
       const request = yield* Validate.chatRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.model)
-      return runStream(model, resolved, request, chatCost(request), open)
+      return runStream(model, resolved, chatCost(request), (call) => open(request, call), chatStream)
     }))
   }
 
@@ -357,5 +443,44 @@ export const make = Effect.fnUntraced(function*(provider: Provider, options: Opt
     breaker: Effect.map(breaker.state, CircuitBreaker.stateName)
   }
 
-  return { provider: name, capabilities, chat, stream, embed, models, monitor } satisfies Service
+  const extras: Extras = {
+    effect: (operation, attempt, callOptions) =>
+      Effect.flatMap(
+        Validate.callOptions(name, callOptions),
+        (resolved) =>
+          run(
+            operation.name,
+            operation.model,
+            resolved,
+            operation.cost ?? 0,
+            attempt,
+            operation.usage ?? (() => undefined),
+            operation.attemptTimeout
+          )
+      ),
+    stream: <A>(
+      operation: ExtraStreamOperation<A>,
+      open: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,
+      callOptions?: CallOptions
+    ) =>
+      Stream.unwrap(Effect.map(Validate.callOptions(name, callOptions), (resolved) =>
+        runStream(operation.model, resolved, operation.cost ?? 0, open, {
+          operation: operation.name,
+          isContent: operation.isContent ?? (() => true),
+          usageOf: operation.usage ?? (() => undefined),
+          firstTokenTimeout: operation.attemptTimeout ?? policy.firstTokenTimeout,
+          idleTimeout: operation.idleTimeout ?? policy.idleTimeout
+        })))
+  }
+
+  const service = { provider: name, capabilities, chat, stream, embed, models, monitor } satisfies Service
+  return { service, extras } satisfies Built
 })
+
+/**
+ * Wraps a provider's raw operations into an `LlmBackend` service.
+ *
+ * @since 0.1.0
+ */
+export const make = (provider: Provider, options: Options = {}): Effect.Effect<Service> =>
+  Effect.map(build(provider, options), (built) => built.service)

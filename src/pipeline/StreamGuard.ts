@@ -12,15 +12,16 @@ import * as ChatChunk from "../domain/ChatChunk.ts"
 /**
  * @since 0.1.0
  */
-export const holdUntilContent = <E, R>(
-  self: Stream.Stream<ChatChunk.ChatChunk, E, R>
-): Stream.Stream<ChatChunk.ChatChunk, E, R> =>
+export const holdUntilContent = <A, E, R>(
+  self: Stream.Stream<A, E, R>,
+  isContent: (element: A) => boolean = ChatChunk.isContent as unknown as (element: A) => boolean
+): Stream.Stream<A, E, R> =>
   Stream.suspend(() => {
-    let held: Array<ChatChunk.ChatChunk> | undefined = []
-    const none: ReadonlyArray<ChatChunk.ChatChunk> = []
+    let held: Array<A> | undefined = []
+    const none: ReadonlyArray<A> = []
     const body = mapBatches(self, (chunks) => {
       if (held === undefined) return Effect.succeed(chunks)
-      const first = chunks.findIndex(ChatChunk.isContent)
+      const first = chunks.findIndex(isContent)
       if (first < 0) {
         held.push(...chunks)
         return Effect.succeed(none)

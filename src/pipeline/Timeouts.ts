@@ -27,22 +27,25 @@ export const effect = <A, E>(
   })
 
 /**
- * Bounds a chat stream: its first content chunk must arrive within
+ * Bounds a stream: its first content element must arrive within
  * `firstToken` of the start, and no later pull may wait longer than `idle`.
  *
  * @since 0.1.0
  */
-export const stream = <E, R>(
-  self: Stream.Stream<ChatChunk.ChatChunk, E, R>,
+export const stream = <A, E, R>(
+  self: Stream.Stream<A, E, R>,
   options: {
     readonly firstToken: Duration.Duration
     readonly idle: Duration.Duration
     readonly fail: (reason: Timeout) => E
+    /** What counts as content (default: a chat chunk's `isContent`). */
+    readonly isContent?: ((element: A) => boolean) | undefined
   }
-): Stream.Stream<ChatChunk.ChatChunk, E, R> =>
+): Stream.Stream<A, E, R> =>
   Stream.transformPull(self, (pull) =>
     Effect.map(Clock.currentTimeMillis, (start) => {
       const firstTokenMs = Duration.toMillis(options.firstToken)
+      const isContent = options.isContent ?? (ChatChunk.isContent as unknown as (element: A) => boolean)
       let content = false
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const [phase, after] = content
@@ -62,7 +65,7 @@ export const stream = <E, R>(
           }),
           Effect.tap((chunks) =>
             Effect.sync(() => {
-              if (!content && chunks.some(ChatChunk.isContent)) content = true
+              if (!content && chunks.some(isContent)) content = true
             })
           )
         )

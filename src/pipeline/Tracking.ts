@@ -15,7 +15,8 @@ export interface RecentCall {
   readonly requestId: string
   readonly provider: string
   readonly model: string | undefined
-  readonly operation: "chat" | "stream" | "embed" | "models"
+  /** `chat`, `stream`, `embed`, `models`, or an extra operation's name (e.g. `rerank`). */
+  readonly operation: string
   readonly priority: Priority
   readonly outcome: "success" | "failure" | "interrupted"
   /** The failure reason's tag, for failures. */

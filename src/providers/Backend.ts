@@ -91,6 +91,23 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
 })
 
 /**
+ * Builds a backend and its pipeline's entry for extra operations (rerank,
+ * tensors, native routes), with the validated transport they translate over.
+ *
+ * @since 0.1.0
+ */
+export const build = (
+  spec: Spec,
+  options: CommonOptions
+): Effect.Effect<
+  Pipeline.Built & { readonly http: ProviderHttp.ProviderHttp },
+  BackendConfig.BackendConfigError,
+  HttpClient.HttpClient
+> =>
+  Effect.flatMap(parts(spec, options), ({ embeddingModel, http, keys, model, policy, provider }) =>
+    Effect.map(Pipeline.build(provider, { model, embeddingModel, policy, keys }), (built) => ({ ...built, http })))
+
+/**
  * Builds a backend: the provider's translation behind the pipeline.
  *
  * @since 0.1.0
@@ -99,8 +116,7 @@ export const make = (
   spec: Spec,
   options: CommonOptions
 ): Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Effect.flatMap(parts(spec, options), ({ embeddingModel, keys, model, policy, provider }) =>
-    Pipeline.make(provider, { model, embeddingModel, policy, keys }))
+  Effect.map(build(spec, options), (built) => built.service)
 
 /**
  * Parses a key list from the environment: comma-separated entries, each
