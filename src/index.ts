@@ -21,6 +21,10 @@ export * as Message from "./domain/Message.ts"
 /** @since 0.1.0 */
 export * as Model from "./domain/Model.ts"
 /** @since 0.1.0 */
+export * as Rerank from "./domain/Rerank.ts"
+/** @since 0.1.0 */
+export * as Reranker from "./Reranker.ts"
+/** @since 0.1.0 */
 export * as ResponseFormat from "./domain/ResponseFormat.ts"
 /** @since 0.1.0 */
 export * as Tool from "./domain/Tool.ts"

@@ -85,7 +85,7 @@ export const make = (
       (leased) =>
         Effect.as(
           Effect.forEach(limitersOf(leased?.name), (limiter) => limiter.take(cost), { discard: true }),
-          [leased, { ...call, apiKey: leased?.value, onHeaders: observe(leased?.name) }] as const
+          [leased, { ...call, apiKey: leased?.value, keyName: leased?.name, onHeaders: observe(leased?.name) }] as const
         )
     )
 

@@ -25,6 +25,8 @@ export interface CallContext {
   readonly model: string | undefined
   /** The key chosen for this attempt, if the backend uses keys. */
   readonly apiKey: Redacted.Redacted<string> | undefined
+  /** The name of that key (safe to show; e.g. to find the access key id paired with a secret). */
+  readonly keyName?: string | undefined
   /** Told every response's headers (rate limiters adapt to the provider's remaining counts). */
   readonly onHeaders?: ((headers: Readonly<Record<string, string>>) => Effect.Effect<void>) | undefined
 }
