@@ -50,6 +50,8 @@ export * as OllamaHost from "./providers/ollama/Host.ts"
 export * as OpenAi from "./providers/openai/OpenAi.ts"
 /** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"
+/** @since 0.1.0 */
+export * as Router from "./router/Router.ts"
 /**
  * The pipeline, for backends of your own: wrap a `Provider` (raw single
  * attempts) with `Pipeline.make` and it gets the queue, retry, breaker, keys,

@@ -37,6 +37,7 @@ describe("public API", () => {
       "Rerank",
       "Reranker",
       "ResponseFormat",
+      "Router",
       "Tool",
       "Usage"
     ])
