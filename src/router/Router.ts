@@ -31,6 +31,7 @@ import * as ChatChunk from "../domain/ChatChunk.ts"
 import * as Message from "../domain/Message.ts"
 import { EmbedRequest } from "../domain/Embedding.ts"
 import type { ModelInfo } from "../domain/Model.ts"
+import type { Usage } from "../domain/Usage.ts"
 import { BackendConfigError } from "../BackendConfigError.ts"
 import { LlmBackend, type Monitor, type Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
@@ -76,6 +77,9 @@ export interface Options {
 export interface Router extends Service {
   readonly routing: Effect.Effect<Routing.Snapshot>
 }
+
+const usageOf = (value: { readonly model: string; readonly usage?: Usage | undefined }) =>
+  value.usage === undefined ? undefined : { model: value.model, input: value.usage.inputTokens, output: value.usage.outputTokens }
 
 const failureOf = <A>(exit: Exit.Exit<A, LlmError.LlmError>): LlmError.LlmError | undefined =>
   Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error : undefined
@@ -167,7 +171,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         attempts: attempts(),
         firstTokenMs: firstTokenMs()
       })
-      return recorder.finished({ model, priority: resolved.priority, outcome, reason, durationMs: now - start, retries: Math.max(0, attempts() - 1) })
+      // Fail-overs are the routing's (see `routing`), not retries: each target counts its own.
+      return recorder.finished({ model, priority: resolved.priority, outcome, reason, durationMs: now - start, retries: 0 })
     })
 
   /**
@@ -180,7 +185,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     resolved: Validate.ResolvedOptions,
     callOptions: CallOptions | undefined,
     supports: (target: Target.Resolved) => boolean,
-    call: (target: Target.Resolved, options: CallOptions) => Effect.Effect<A, LlmError.LlmError>
+    call: (target: Target.Resolved, options: CallOptions) => Effect.Effect<A, LlmError.LlmError>,
+    usageOf: (value: A) => { readonly model: string; readonly input: number; readonly output: number } | undefined = () => undefined
   ): Effect.Effect<A, LlmError.LlmError> =>
     Effect.flatMap(plan(model, resolved), ({ deadlineAt, ordered, start }) => {
       let tried = 0
@@ -201,7 +207,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           const after = yield* Clock.currentTimeMillis
           const error = failureOf(exit)
           routing.attempted(target.name, after - now, error?.reason._tag)
-          if (Exit.isSuccess(exit)) return exit.value
+          if (Exit.isSuccess(exit)) {
+            const usage = usageOf(exit.value)
+            if (usage !== undefined) yield* recorder.usage(usage.model, usage.input, usage.output)
+            return exit.value
+          }
           if (error === undefined) return yield* exit
           const decision = Failover.decide(error, target)
           if (decision._tag === "Stop") return yield* Effect.fail(error)
@@ -220,8 +230,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const request = yield* Validate.chatRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const alias = table.forModel(request.model).alias
-      return yield* failover("chat", request.model, resolved, callOptions, (t) => t.backend.capabilities.chat, (target, options) =>
-        target.backend.chat(requestFor(request, target, alias), options))
+      return yield* failover(
+        "chat",
+        request.model,
+        resolved,
+        callOptions,
+        (t) => t.backend.capabilities.chat,
+        (target, options) => target.backend.chat(requestFor(request, target, alias), options),
+        usageOf
+      )
     })
 
   const embed: Service["embed"] = (input, callOptions) =>
@@ -233,7 +250,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         const model = target.model ?? (alias ? undefined : request.model)
         const { model: _dropped, ...rest } = request
         return target.backend.embed(new EmbedRequest(model === undefined ? rest : { ...rest, model }), options)
-      })
+      }, usageOf)
     })
 
   // The union of every target's models; a target that cannot list them is left out, and only
@@ -300,13 +317,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         }
       }
 
-      const onContent = (chunk: ChatChunk.ChatChunk) =>
-        ChatChunk.isContent(chunk) && !content
-          ? Effect.map(Clock.currentTimeMillis, (now) => {
+      let answeringModel: string | undefined
+      const onContent = (chunk: ChatChunk.ChatChunk) => {
+        if (chunk._tag === "Metadata" && chunk.model !== undefined) answeringModel = chunk.model
+        if (chunk._tag === "Usage") {
+          return recorder.usage(answeringModel ?? request.model ?? "unknown", chunk.usage.inputTokens, chunk.usage.outputTokens)
+        }
+        return ChatChunk.isContent(chunk) && !content
+          ? Effect.flatMap(Clock.currentTimeMillis, (now) => {
             content = true
             firstTokenMs = now - start
+            return recorder.firstContent(request.model, now - start)
           })
           : Effect.void
+      }
 
       /** Runs the answer from candidate `index` on; `prefill` continues a partial answer. */
       const run = (
