@@ -159,6 +159,8 @@ export const make = (
             const id = typeof body === "object" && body !== null && "id" in body && typeof body.id === "string" ? body.id : model
             return { id, details: body }
           }), callOptions)),
+    // One implementation serves both overloads: with `output` the decoder
+    // produced the `A` the overload promises; without it the value is `unknown`.
     infer: infer as Service["infer"],
     batchInfer: batchInfer as Service["batchInfer"]
   }
