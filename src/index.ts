@@ -49,6 +49,14 @@ export * as OllamaHost from "./providers/ollama/Host.ts"
 /** @since 0.1.0 */
 export * as OpenAi from "./providers/openai/OpenAi.ts"
 /** @since 0.1.0 */
+export * as Opea from "./providers/opea/Opea.ts"
+/** @since 0.1.0 */
+export * as OpeaApi from "./providers/opea/OpeaApi.ts"
+/** @since 0.1.0 */
+export * as Llvm from "./providers/llvm/Llvm.ts"
+/** @since 0.1.0 */
+export * as LlvmApi from "./providers/llvm/LlvmApi.ts"
+/** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"
 /** @since 0.1.0 */
 export * as Router from "./router/Router.ts"

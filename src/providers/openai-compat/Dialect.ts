@@ -54,3 +54,20 @@ export const groq: Dialect = {
   embeddingEncodingFormat: false,
   paths: { chat: "/chat/completions", embeddings: undefined, models: "/models" }
 }
+
+/**
+ * OPEA's microservices (GenAIComps `api_protocol.py`): `max_tokens`,
+ * `top_k` and `stream_options.include_usage` are accepted; routes sit under
+ * each microservice's root at `/v1/...`. OPEA defines no model listing, so
+ * the OPEA backend does not offer `models` (the path here is unused).
+ *
+ * @since 0.1.0
+ */
+export const opea: Dialect = {
+  maxTokensField: "max_tokens",
+  systemRole: "system",
+  streamUsage: true,
+  topK: true,
+  embeddingEncodingFormat: true,
+  paths: { chat: "/v1/chat/completions", embeddings: "/v1/embeddings", models: "/v1/models" }
+}
