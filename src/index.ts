@@ -51,6 +51,12 @@ export * as OllamaHost from "./providers/ollama/Host.ts"
 /** @since 0.1.0 */
 export * as OpenAi from "./providers/openai/OpenAi.ts"
 /** @since 0.1.0 */
+export * as Ovms from "./providers/ovms/Ovms.ts"
+/** @since 0.1.0 */
+export * as OvmsApi from "./providers/ovms/OvmsApi.ts"
+/** @since 0.1.0 */
+export * as OvmsTensor from "./providers/ovms/Tensor.ts"
+/** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"
 /** @since 0.1.0 */
 export * as OpenAiCompat from "./providers/openai-compat/OpenAiCompat.ts"
