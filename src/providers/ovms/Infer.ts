@@ -90,7 +90,9 @@ const inputProblem = (value: unknown, index: number, seen: Set<string>): LlmErro
   if (badShape !== undefined) return invalid(at("inputs", name, "shape"), badShape)
   const data = value["data"]
   // Flat only: a nested array would hide a length that does not match its shape.
-  if (!Array.isArray(data)) return invalid(at("inputs", name, "data"), "must be a flat array of elements")
+  if (!Array.isArray(data) || data.some(Array.isArray)) {
+    return invalid(at("inputs", name, "data"), "must be a flat array of elements (row-major)")
+  }
   const problem = dataProblem(datatype, shape as ReadonlyArray<number>, data)
   if (problem !== undefined) return invalid(at("inputs", name, problem[0]), problem[1])
   const parameters = value["parameters"]
