@@ -5,7 +5,8 @@
  * - `LlmBackend`: chat, streaming and embeddings on the OpenAI-compatible
  *   `/v3` routes; models from `GET /v1/config` where the deployment has it.
  * - `Reranker`: `POST /v3/rerank`.
- * - `OvmsApi`: KServe v2 tensors (`/v2`): infer, metadata, readiness.
+ * - `OvmsApi`: KServe v2 tensors (`/v2`): infer, metadata, readiness; and,
+ *   with `tfServing: true`, the legacy TF-Serving `:predict` (`/v1`).
  *
  * The base URL is the server root (`http://localhost:8000`), not `/v3`. No
  * key is needed; one, when given, is sent as `Authorization: Bearer` (OVMS
@@ -62,6 +63,12 @@ export interface Options extends Backend.CommonOptions {
    * same).
    */
   readonly listModels?: boolean | undefined
+  /**
+   * Enables `OvmsApi.predict`, the legacy TF-Serving REST API (`/v1`,
+   * removed in OVMS 2026.3) in row format. Default false: `predict` is
+   * `Unsupported`.
+   */
+  readonly tfServing?: boolean | undefined
 }
 
 /**
@@ -93,7 +100,7 @@ export const build = (options: Options = {}): Effect.Effect<Services, BackendCon
     const built = yield* Backend.build(spec(options), options)
     return {
       backend: built.service,
-      api: OvmsApi.make(built.http, built.extras),
+      api: OvmsApi.make(built.http, built.extras, { tfServing: options.tfServing ?? false }),
       reranker: Rerank.make(built.http, built.extras, rerankModel ?? options.model)
     }
   })
@@ -154,7 +161,8 @@ export const optionsFromEnvironment = (
     return {
       ...common,
       rerankModel: overrides.rerankModel ?? Option.getOrUndefined(rerankModel),
-      listModels: overrides.listModels
+      listModels: overrides.listModels,
+      tfServing: overrides.tfServing
     }
   })
 

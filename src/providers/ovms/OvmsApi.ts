@@ -31,10 +31,21 @@ import * as LlmError from "../../LlmError.ts"
 import type { Extras } from "../../pipeline/Pipeline.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as Infer from "./Infer.ts"
+import * as ModelPath from "./ModelPath.ts"
+import * as Predict from "./Predict.ts"
 import * as Wire from "./Wire.ts"
 
 /** @since 0.1.0 */
 export type { InferRequest, InferResult, RequestedOutput } from "./Infer.ts"
+/** @since 0.1.0 */
+export type { PredictResult, Row, Value } from "./Predict.ts"
+
+/**
+ * Per-call options of the legacy `predict` (a version, a signature).
+ *
+ * @since 0.1.0
+ */
+export type PredictOptions = Predict.Options
 
 /**
  * Per-call options: the pipeline's, and the model version.
@@ -93,6 +104,26 @@ export interface Service {
   readonly serverLive: (options?: CallOptions) => Effect.Effect<boolean, LlmError.LlmError>
   /** Whether the server is ready (all its models loaded). */
   readonly serverReady: (options?: CallOptions) => Effect.Effect<boolean, LlmError.LlmError>
+  /**
+   * The legacy TF-Serving `:predict` in row format (OVMS before 2026.3), with
+   * input names from the model's metadata. `Unsupported` unless the backend
+   * was built with `tfServing: true`.
+   */
+  readonly predict: (
+    model: string,
+    instances: ReadonlyArray<Predict.Row>,
+    options?: PredictOptions
+  ) => Effect.Effect<Predict.PredictResult, LlmError.LlmError>
+}
+
+/**
+ * What the tensor API needs from the backend's settings.
+ *
+ * @since 0.1.0
+ */
+export interface Settings {
+  /** Whether the deployment still speaks the TF-Serving `/v1` REST API. */
+  readonly tfServing: boolean
 }
 
 /**
@@ -101,9 +132,6 @@ export interface Service {
  * @since 0.1.0
  */
 export class OvmsApi extends Context.Service<OvmsApi, Service>()("effect-llm-backends/OvmsApi") {}
-
-// "." and ".." survive percent-encoding and would be resolved as path steps.
-const segment = (value: string) => value === "." || value === ".." ? undefined : encodeURIComponent(value)
 
 // KServe answers a probe with its status alone: 200 is true, a 4xx false.
 // Auth and rate-limit answers stay errors; 503 is how a loading model says no.
@@ -129,24 +157,12 @@ const metadataOf = (body: Wire.ModelMetadata): ModelMetadata =>
  *
  * @since 0.1.0
  */
-export const make = (http: ProviderHttp, extras: Extras): Service => {
+export const make = (http: ProviderHttp, extras: Extras, settings: Settings = { tfServing: false }): Service => {
   const provider = http.provider
   const refuse = (reason: LlmError.InvalidRequest, model?: string) =>
     Effect.fail(LlmError.make(provider, reason, { model }))
 
-  // The path of a model (and version), or why it cannot be one.
-  const modelPath = (model: string, version: string | number | undefined): string | LlmError.InvalidRequest => {
-    const name = typeof model === "string" && model.trim().length > 0 ? segment(model) : undefined
-    if (name === undefined) return new LlmError.InvalidRequest({ field: "model", detail: "must be a model name (not empty, '.' or '..')" })
-    if (version === undefined) return `/v2/models/${name}`
-    const text = typeof version === "number" && Number.isSafeInteger(version) && version >= 0
-      ? String(version)
-      : typeof version === "string" && version.trim().length > 0
-      ? segment(version)
-      : undefined
-    if (text === undefined) return new LlmError.InvalidRequest({ field: "version", detail: "must be a non-negative integer or a version name" })
-    return `/v2/models/${name}/versions/${text}`
-  }
+  const modelPath = (model: string, version: string | number | undefined) => ModelPath.make("/v2", model, version)
 
   const probe = (name: string, path: string, model: string | undefined, options: CallOptions | undefined) =>
     extras.effect(
@@ -158,11 +174,13 @@ export const make = (http: ProviderHttp, extras: Extras): Service => {
       options
     )
 
-  const pipelineOptions = (options: ModelCallOptions | undefined): CallOptions | undefined => {
+  const pipelineOptions = (options: PredictOptions | undefined): CallOptions | undefined => {
     if (options === undefined) return undefined
-    const { version: _, ...rest } = options
+    const { signatureName: _s, version: _v, ...rest } = options
     return rest
   }
+
+  const predict = Predict.make(http, extras, settings.tfServing, pipelineOptions)
 
   return {
     infer: (model, request, options) => {
@@ -210,6 +228,7 @@ export const make = (http: ProviderHttp, extras: Extras): Service => {
     },
 
     serverLive: (options) => probe("ovms.live", "/v2/health/live", undefined, options),
-    serverReady: (options) => probe("ovms.ready", "/v2/health/ready", undefined, options)
+    serverReady: (options) => probe("ovms.ready", "/v2/health/ready", undefined, options),
+    predict
   }
 }
