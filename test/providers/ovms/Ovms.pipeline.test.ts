@@ -60,6 +60,7 @@ const faults: ReadonlyArray<readonly [string, ReadonlyArray<FakeServer.Action>, 
   ["400 invalid input (not retried)", [kserve(400, "Invalid input")], "InvalidRequest", 1],
   ["404 unknown model (not retried)", [kserve(404, "Model with requested name is not found")], "NotFound", 1],
   ["context length 400 (not retried)", [kserve(400, "prompt is too long for the model's maximum context length")], "ContextLengthExceeded", 1],
+  ["content filter 400 (not retried)", [kserve(400, "the request was flagged by the content policy")], "ContentFiltered", 1],
   ["quota exhausted (not retried)", [{ kind: "json", status: 429, body: { error: { message: "no", type: "insufficient_quota" } } }], "QuotaExhausted", 1]
 ]
 
