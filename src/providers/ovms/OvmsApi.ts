@@ -3,7 +3,8 @@
  * model metadata, and the readiness probes. Every call goes through the
  * backend's pipeline (queue, breaker, keys, retry, deadline, stats) as an
  * extra operation, named `ovms.infer`, `ovms.metadata`, `ovms.ready`,
- * `ovms.live`.
+ * `ovms.server.live`, `ovms.server.ready` (and `ovms.tfs.metadata`,
+ * `ovms.tfs.predict` for the legacy `predict`).
  *
  * A request's tensors are checked before anything is sent or queued (see
  * `Infer`). Model names and versions are path segments, percent-encoded.
@@ -227,8 +228,8 @@ export const make = (http: ProviderHttp, extras: Extras, settings: Settings = { 
       return probe("ovms.ready", `${path}/ready`, model, pipelineOptions(options))
     },
 
-    serverLive: (options) => probe("ovms.live", "/v2/health/live", undefined, options),
-    serverReady: (options) => probe("ovms.ready", "/v2/health/ready", undefined, options),
+    serverLive: (options) => probe("ovms.server.live", "/v2/health/live", undefined, options),
+    serverReady: (options) => probe("ovms.server.ready", "/v2/health/ready", undefined, options),
     predict
   }
 }

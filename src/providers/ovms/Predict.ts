@@ -53,7 +53,7 @@ const SignatureTensor = Schema.Struct({
   tensorShape: Schema.optionalKey(Schema.Struct({ dim: Schema.optionalKey(Schema.Array(Dim)) }))
 })
 
-/** `GET /v1/models/{m}[/versions/{v}]/metadata`, the parts we read. */
+/** `GET /v1/models/{m}[/versions/{v}]/metadata`, the parts we read. @since 0.1.0 */
 export const Metadata = Schema.Struct({
   metadata: Schema.Struct({
     signature_def: Schema.Struct({
@@ -67,7 +67,7 @@ export const Metadata = Schema.Struct({
 /** @since 0.1.0 */
 export type Metadata = typeof Metadata.Type
 
-/** `POST ...:predict` in row format answers `{predictions}`. */
+/** `POST ...:predict` in row format answers `{predictions}`. @since 0.1.0 */
 export const Reply = Schema.Struct({ predictions: Schema.Array(Schema.Unknown) })
 
 /**

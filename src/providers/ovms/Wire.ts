@@ -61,7 +61,7 @@ export const VersionStatus = Schema.Struct({
   }))
 })
 
-/** `GET /v1/config`: every served model (and DAG) with its versions' states. */
+/** `GET /v1/config`: every served model (and DAG) with its versions' states. @since 0.1.0 */
 export const ConfigStatus = Schema.Record(
   Schema.String,
   Schema.Struct({ model_version_status: opt(Schema.Array(VersionStatus)) })
