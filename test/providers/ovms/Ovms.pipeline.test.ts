@@ -6,7 +6,7 @@
  * and the accounting (every call counted once; nothing in flight after).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Redacted, Stream } from "effect"
+import { Effect, Exit, Fiber, Redacted, Stream } from "effect"
 import * as Message from "../../../src/domain/Message.ts"
 import type * as LlmError from "../../../src/LlmError.ts"
 import type * as Ovms from "../../../src/providers/ovms/Ovms.ts"
@@ -158,5 +158,20 @@ describe("OVMS through the pipeline", () => {
       assert.strictEqual(server.requests.length, 2, "the open breaker sent nothing")
       assert.strictEqual(yield* services.backend.monitor.breaker, "open")
       yield* accounted(services, 3)
+    }))
+
+  it.live("an infer interrupted while its request hangs frees its permit: the next call gets through", () =>
+    Effect.gen(function*() {
+      const { server, ...services } = yield* setup((request, i) => i === 0 ? { kind: "hang" } : route(request, i), {
+        policy: { ...policy, maxConcurrentRequests: 1, attemptTimeout: 60_000 }
+      })
+      const stuck = yield* Effect.forkChild(operations[3]!.run(services))
+      while (server.requests.length === 0) yield* Effect.sleep("5 millis")
+      yield* Fiber.interrupt(stuck)
+      assert.strictEqual(yield* outcome(operations[3]!.run(services)), "success")
+      assert.strictEqual(yield* outcome(operations[4]!.run(services)), "success")
+      assert.strictEqual(server.requests.length, 3)
+      const stats = yield* services.backend.monitor.stats
+      assert.deepStrictEqual([stats.interrupted_requests, stats.successful_requests, stats.in_flight], [1, 2, 0])
     }))
 })
