@@ -57,6 +57,12 @@ export * as Llvm from "./providers/llvm/Llvm.ts"
 /** @since 0.1.0 */
 export * as LlvmApi from "./providers/llvm/LlvmApi.ts"
 /** @since 0.1.0 */
+export * as Ovms from "./providers/ovms/Ovms.ts"
+/** @since 0.1.0 */
+export * as OvmsApi from "./providers/ovms/OvmsApi.ts"
+/** @since 0.1.0 */
+export * as OvmsTensor from "./providers/ovms/Tensor.ts"
+/** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"
 /** @since 0.1.0 */
 export * as Router from "./router/Router.ts"

@@ -36,6 +36,9 @@ describe("public API", () => {
       "Opea",
       "OpeaApi",
       "OpenAi",
+      "Ovms",
+      "OvmsApi",
+      "OvmsTensor",
       "Pipeline",
       "Policy",
       "Rerank",
@@ -58,7 +61,7 @@ describe("public API", () => {
   })
 
   it("every provider module offers make, makeConfig, layer and layerConfig", () => {
-    for (const provider of [Index.OpenAi, Index.Groq, Index.Anthropic, Index.Gemini, Index.Ollama]) {
+    for (const provider of [Index.OpenAi, Index.Groq, Index.Anthropic, Index.Gemini, Index.Ollama, Index.Ovms]) {
       for (const name of ["make", "makeConfig", "layer", "layerConfig"] as const) {
         assert.isFunction(provider[name], name)
       }

@@ -71,3 +71,21 @@ export const opea: Dialect = {
   embeddingEncodingFormat: true,
   paths: { chat: "/v1/chat/completions", embeddings: "/v1/embeddings", models: "/v1/models" }
 }
+
+/**
+ * OpenVINO Model Server's OpenAI-compatible routes under `/v3` (the base URL
+ * is the server root, shared with its KServe `/v2` routes). It documents
+ * `max_tokens` and `top_k`, and streamed usage (continuous-batching
+ * servables). It has no OpenAI-style model list: `paths.models` names its
+ * config-status route, which the OVMS backend reads with its own decoder.
+ *
+ * @since 0.1.0
+ */
+export const ovms: Dialect = {
+  maxTokensField: "max_tokens",
+  systemRole: "system",
+  streamUsage: true,
+  topK: true,
+  embeddingEncodingFormat: true,
+  paths: { chat: "/v3/chat/completions", embeddings: "/v3/embeddings", models: "/v1/config" }
+}
