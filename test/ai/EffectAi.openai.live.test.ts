@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Schema, Stream } from "effect"
-import { EmbeddingModel, LanguageModel, Prompt } from "effect/ai"
+import { LanguageModel, Prompt } from "effect/ai"
 import * as EffectAi from "../../src/ai/EffectAi.ts"
 import * as FakeServer from "../support/FakeServer.ts"
 import * as Fixtures from "../support/OpenAiFixtures.ts"
