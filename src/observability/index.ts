@@ -8,3 +8,5 @@
 
 /** @since 0.1.0 */
 export * as Prometheus from "./Prometheus.ts"
+/** @since 0.1.0 */
+export * as Spans from "./Spans.ts"
