@@ -168,9 +168,23 @@ const toolDefinition = (method: string, tool: Tool.Any): Effect.Effect<ToolDefin
     }))
   }
   const description = Tool.getDescription(tool)
-  const parameters = Tool.getJsonSchema(tool) as ToolDomain.JsonSchema
-  return Effect.succeed(description === undefined ? { name: tool.name, parameters } : { name: tool.name, description, parameters })
+  return Effect.map(
+    jsonSchemaOf(method, () => Tool.getJsonSchema(tool)),
+    (parameters) => (description === undefined ? { name: tool.name, parameters } : { name: tool.name, description, parameters })
+  )
 }
+
+// Rendering a Schema as JSON Schema throws for schemas it cannot express.
+const jsonSchemaOf = (method: string, render: () => unknown): Effect.Effect<ToolDomain.JsonSchema, Failure> =>
+  Effect.try({
+    try: () => render() as ToolDomain.JsonSchema,
+    catch: (cause) =>
+      AiError.make({
+        module: "EffectAi",
+        method,
+        reason: new AiError.UnsupportedSchemaError({ description: cause instanceof Error ? cause.message : String(cause) })
+      })
+  })
 
 const toolChoice = (choice: LanguageModel.ToolChoice<string>): typeof ToolDomain.ToolChoice.Encoded => {
   if (typeof choice === "string") return choice
@@ -180,11 +194,14 @@ const toolChoice = (choice: LanguageModel.ToolChoice<string>): typeof ToolDomain
 }
 
 const responseFormat = (
+  method: string,
   format: LanguageModel.ProviderOptions["responseFormat"]
-): Request["responseFormat"] => {
-  if (format.type === "text") return undefined
-  const { jsonSchema } = LanguageModel.defaultCodecTransformer(format.schema)
-  return { _tag: "JsonSchema", name: format.objectName, schema: jsonSchema as ToolDomain.JsonSchema }
+): Effect.Effect<Request["responseFormat"], Failure> => {
+  if (format.type === "text") return Effect.succeed(undefined)
+  return Effect.map(
+    jsonSchemaOf(method, () => LanguageModel.defaultCodecTransformer(format.schema).jsonSchema),
+    (schema) => ({ _tag: "JsonSchema", name: format.objectName, schema })
+  )
 }
 
 /**
@@ -200,6 +217,7 @@ export const toChatRequest = (
   Effect.gen(function*() {
     const { system, messages } = yield* conversation(method, options.prompt)
     const tools = yield* Effect.forEach(options.tools, (tool) => toolDefinition(method, tool))
+    const format = yield* responseFormat(method, options.responseFormat)
     const useTools = tools.length > 0 && options.toolChoice !== "none"
     return omitUndefined({
       ...settings,
@@ -209,6 +227,6 @@ export const toChatRequest = (
       tools: useTools ? tools : undefined,
       toolChoice: useTools ? toolChoice(options.toolChoice) : undefined,
       parallelToolCalls: useTools ? settings.parallelToolCalls : undefined,
-      responseFormat: responseFormat(options.responseFormat)
+      responseFormat: format
     })
   })
