@@ -18,6 +18,7 @@ import { Cause, Clock, Effect, Exit, Option, Stream, Tracer } from "effect"
 import * as LlmError from "../LlmError.ts"
 import { Attribute, attemptSpanName, operationName, providerName, type ResultFacts } from "./SpanAttributes.ts"
 
+/** Attribute names and result facts (see `SpanAttributes`). @since 0.1.0 */
 export * from "./SpanAttributes.ts"
 
 /**
