@@ -106,7 +106,7 @@ describe("LlmError as AiError", () => {
   it.effect("a stream that ends without a Finish fails instead of finishing quietly", () =>
     Effect.gen(function*() {
       const script = yield* TestBackend.TestBackend
-      // A Usage chunk counts as "finished" for the test script, not for the adapter.
+      // A raw step: TestBackend.stream would append the Finish chunk for us.
       yield* script.push({ _tag: "Stream", chunks: [new ChatChunk.TextDelta({ text: "cut" })] })
       const error = yield* Effect.flip(Stream.runDrain(LanguageModel.streamText({ prompt: "Hi" })))
       assert.strictEqual(error.reason._tag, "InvalidResponseError")
