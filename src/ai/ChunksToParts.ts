@@ -7,9 +7,10 @@
  * providers already fail such streams, so reaching that branch is a bug we
  * want to see, never a quiet success.
  *
- * When the router's `Reset` chunk exists it must fail the effect/ai stream
- * with a retryable error here: effect/ai parts have no way to say "discard
- * what you got".
+ * A router's `Reset` chunk (discard what you got, the answer restarts)
+ * fails the effect/ai stream with a retryable `InternalProviderError`:
+ * effect/ai parts have no way to say "discard what you got", so the caller
+ * retries the whole call.
  *
  * @since 0.1.0
  */
@@ -84,6 +85,15 @@ class Mapper {
       case "Finish":
         this.finish = { reason: chunk.reason, raw: chunk.raw }
         break
+      case "Reset":
+        return Effect.fail(AiError.make({
+          module: "EffectAi",
+          method: METHOD,
+          reason: new AiError.InternalProviderError({
+            description: `${this.provider}: the answer restarted on another target (${chunk.reason}); effect/ai streams cannot discard what was sent`,
+            metadata: { "effect-llm-backends": { reason: "Reset", cause: chunk.reason } }
+          })
+        }))
       case "Metadata":
         if (chunk.requestId !== undefined) this.requestId = chunk.requestId
         if (chunk.providerRequestId !== undefined) this.providerRequestId = chunk.providerRequestId

@@ -135,8 +135,13 @@ interface Track {
 
 const newTrack = (): Track => ({ attempts: 0, retries: 0, queueWaitMs: 0, firstTokenMs: undefined, key: undefined })
 
-const failureOf = <A>(exit: Exit.Exit<A, LlmError.LlmError>): LlmError.LlmError | undefined =>
-  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
+// A stream's exit can carry a failure raised downstream by its consumer (e.g. an adapter's
+// own error type): only our own errors are this call's failures.
+const failureOf = <A>(exit: Exit.Exit<A, LlmError.LlmError>): LlmError.LlmError | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  const error: unknown = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+  return error instanceof LlmError.LlmError ? error : undefined
+}
 
 const breakerOutcome = <A>(exit: Exit.Exit<A, LlmError.LlmError>): CircuitBreaker.Outcome => {
   if (Exit.isSuccess(exit)) return "success"

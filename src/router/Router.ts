@@ -81,8 +81,12 @@ export interface Router extends Service {
 const usageOf = (value: { readonly model: string; readonly usage?: Usage | undefined }) =>
   value.usage === undefined ? undefined : { model: value.model, input: value.usage.inputTokens, output: value.usage.outputTokens }
 
-const failureOf = <A>(exit: Exit.Exit<A, LlmError.LlmError>): LlmError.LlmError | undefined =>
-  Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error : undefined
+// Only our own errors count (a consumer's failure can reach a stream's exit too).
+const failureOf = <A>(exit: Exit.Exit<A, LlmError.LlmError>): LlmError.LlmError | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  const error: unknown = exit.cause.reasons.find((r) => r._tag === "Fail")?.error
+  return error instanceof LlmError.LlmError ? error : undefined
+}
 
 /**
  * Builds a router over its targets; bad options fail naming the setting.

@@ -120,6 +120,15 @@ describe("EffectAi.languageModel", () => {
       assert.strictEqual(chatCalls(yield* script.calls)[0]!.operation, "stream")
     }).pipe(Effect.provide(models())))
 
+  it.effect("a router's Reset fails the effect/ai stream with a retryable error (effect/ai parts cannot discard)", () =>
+    Effect.gen(function*() {
+      const script = yield* TestBackend.TestBackend
+      yield* script.push(TestBackend.stream(["Hel", new ChatChunk.Reset({ reason: "StreamTruncated" }), "Hello"]))
+      const error = yield* Effect.flip(Stream.runCollect(LanguageModel.streamText({ prompt: "Hi" })))
+      assert.strictEqual(error.reason._tag, "InternalProviderError")
+      assert.isTrue(error.isRetryable)
+    }).pipe(Effect.provide(models())))
+
   it.effect("streamText maps streamed tool-call pieces to tool-params parts and one tool-call", () =>
     Effect.gen(function*() {
       const script = yield* TestBackend.TestBackend
