@@ -99,6 +99,8 @@ export const make = (upstream: string, rule: Rule) =>
                 }
               )
               out.on("error", () => res.socket?.destroy())
+              // A client that gave up takes its upstream request with it.
+              res.on("close", () => out.destroy())
               out.end(Buffer.concat(chunks))
             }
           }
