@@ -17,7 +17,7 @@
  *   secretAccessKey: Redacted.make("minio-secret")
  * }).pipe(Layer.provide(FetchHttpClient.layer))
  *
- * const program = ObjectStore.ObjectStore.use((store) => store.put({ bucket: "b", key: "k", body: "hi" }))
+ * const program = ObjectStore.ObjectStore.use((store) => store.put({ bucket: "docs", key: "k", body: "hi" }))
  * Effect.provide(program, StoreLive)
  * ```
  *

@@ -12,3 +12,7 @@ export * as ObjectStore from "./ObjectStore.ts"
 export * as S3 from "./S3.ts"
 /** @since 0.1.0 */
 export * as S3Config from "./S3Config.ts"
+/** @since 0.1.0 */
+export * as Files from "./Files.ts"
+/** @since 0.1.0 */
+export * as TestObjectStore from "./TestObjectStore.ts"
