@@ -124,6 +124,13 @@ export const make = Effect.fnUntraced(function*(settings: Settings) {
 
   const build = (request: Request, call: CallContext) =>
     Effect.gen(function*() {
+      // `a.b.s3.amazonaws.com` is not covered by S3's wildcard certificate.
+      if (!settings.pathStyle && settings.endpoint.protocol === "https:" && request.bucket.includes(".")) {
+        return yield* Effect.fail(fail(call, request.bucket, new LlmError.InvalidRequest({
+          field: "bucket",
+          detail: "a bucket name with '.' cannot be addressed virtual-hosted over https; set forcePathStyle"
+        })))
+      }
       const creds = yield* credentials(call, request.bucket)
       const target = Addressing.target(settings.endpoint, settings.pathStyle, request.bucket, request.key)
       const query = request.query ?? {}

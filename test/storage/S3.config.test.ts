@@ -80,6 +80,13 @@ describe("S3 configuration", () => {
       yield* put(yield* custom.build)
       assert.strictEqual(custom.sent[0]?.url, "https://storage.example.com:9443/s3/kit/a%20b/c", "custom endpoints are path-style")
 
+      const dotted = yield* Effect.flip((yield* fromEnv({ S3_ACCESS_KEY: "a", S3_SECRET_KEY: "secret-value" }).build).put({
+        bucket: "my.dotted.bucket",
+        key: "k",
+        body: "x"
+      }))
+      assert.strictEqual(dotted.reason._tag === "InvalidRequest" ? dotted.reason.field : undefined, "bucket")
+
       const vhost = fromEnv({ S3_ACCESS_KEY: "r2", S3_SECRET_KEY: "r2-secret-value", S3_ENDPOINT: "https://acct.r2.example.com", S3_FORCE_PATH_STYLE: "false" })
       yield* put(yield* vhost.build)
       assert.strictEqual(vhost.sent[0]?.url, "https://kit.acct.r2.example.com/a%20b/c")
