@@ -28,6 +28,18 @@ export const RequestId = Schema.String.check(
 )
 
 /**
+ * How a response cache treats one call.
+ *
+ * @since 0.1.0
+ */
+export const CacheMode = Schema.Literals(["default", "bypass", "refresh"])
+
+/**
+ * @since 0.1.0
+ */
+export type CacheMode = typeof CacheMode.Type
+
+/**
  * Options for one call.
  *
  * @since 0.1.0
@@ -43,6 +55,12 @@ export interface CallOptions {
   readonly key?: string | undefined
   /** Keep calls of one session on one key (prompt caches stay warm). */
   readonly sessionId?: string | undefined
+  /**
+   * For a response cache wrapping the backend: `default` reads and stores,
+   * `bypass` neither reads nor stores, `refresh` skips the read and stores the
+   * fresh answer. Backends themselves ignore it.
+   */
+  readonly cache?: CacheMode | undefined
 }
 
 /**
@@ -55,5 +73,6 @@ export const CallOptionsSchema = Schema.Struct({
   requestId: Schema.optionalKey(RequestId),
   timeout: Schema.optionalKey(Schema.Unknown),
   key: Schema.optionalKey(Schema.NonEmptyString),
-  sessionId: Schema.optionalKey(Schema.NonEmptyString)
+  sessionId: Schema.optionalKey(Schema.NonEmptyString),
+  cache: Schema.optionalKey(CacheMode)
 })
