@@ -146,10 +146,11 @@ export const facts = (prompt: string): Facts => {
       // A name: capitalized mid-sentence, capitalized at a sentence start unless
       // a common opening word, an acronym, or mixed case / digits (iPhone, GPT-4).
       const capitalized = /^\p{Lu}/u.test(raw)
-      const acronym = /^\p{Lu}[\p{Lu}\d]+$/u.test(raw) && raw.length > 1
+      const acronym = /^\p{Lu}[\p{Lu}\d\-.]*[\p{Lu}\d]$/u.test(raw)
       const mixed = /\p{Ll}\p{Lu}|\p{L}\d|\d\p{L}/u.test(raw)
       allWords.push(lower)
-      const plain = unit === undefined && date === undefined && number === undefined && lower !== "i"
+      const plain = unit === undefined && date === undefined && number === undefined && lower !== "i" &&
+        !/n['’]t$/.test(lower)
       if (plain && (acronym || mixed || (capitalized && !wasStart))) entities.push(lower)
       else if (plain && capitalized && !commonStarts.has(lower)) initials.push(lower)
     }
