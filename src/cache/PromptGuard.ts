@@ -48,7 +48,7 @@ export interface Facts {
 }
 
 const quotePattern = /"([^"]+)"|“([^”]+)”|‘([^’]+)’|`([^`]+)`|(?:^|[\s(\[])'([^']+)'(?=$|[\s.,;:!?)\]])/g
-const tokenPattern = /[\p{L}\p{N}][\p{L}\p{N}'’\-./]*[\p{L}\p{N}%]|[\p{L}\p{N}]|[$€£¥%]|°[cf]/giu
+const tokenPattern = /\d{1,3}(?:,\d{3})+(?:\.\d+)?|[\p{L}\p{N}][\p{L}\p{N}'’\-./]*[\p{L}\p{N}%]|[\p{L}\p{N}]|[$€£¥%]|°[cf]/giu
 const numberPattern = /^[-+]?\d[\d,]*(?:\.\d+)?$/
 
 const canonicalNumber = (text: string): string => {
