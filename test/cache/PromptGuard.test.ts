@@ -26,7 +26,7 @@ describe("PromptGuard", () => {
       ["What is France's capital?", "The capital of France?"],
       ["Set a timer", "Please set a timer"],
       ["What is the price now?", "What is the current price?"],
-      ["What does status 404 mean?", "Meaning of status 404?"]
+      ["What does status 404 mean?", "What is the meaning of status 404?"]
     ]
     for (const [a, b] of pairs) assert.strictEqual(why(a, b), undefined, `${a} / ${b}`)
   })
