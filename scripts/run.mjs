@@ -1,12 +1,14 @@
-// Runs a dev command (vitest, tsc, tsx) with the Node from .toolchain/ first on
-// PATH when scripts/toolchain.mjs installed one, and node_modules/.bin next.
+// Runs a dev command (vitest, tsc, tsx) with node_modules/.bin on PATH and,
+// when the running Node is older than 22.19, the pinned Node of .toolchain/
+// first (installed on first use: see toolchain.mjs).
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { delimiter, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { ensureToolchain, toolchainBin } from "./toolchain.mjs"
 
+ensureToolchain()
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const toolchainBin = join(root, ".toolchain", "node_modules", ".bin")
 const localBin = join(root, "node_modules", ".bin")
 const env = { ...process.env }
 const path = [localBin, env.PATH ?? ""]

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Stream } from "effect"
+import { Context, Effect, Layer, type Scope, Stream } from "effect"
 import type { CallOptions } from "./domain/CallOptions.ts"
 import type { ChatRequestInput, ChatResponse } from "./domain/Chat.ts"
 import type { ChatChunk } from "./domain/ChatChunk.ts"
@@ -86,32 +86,81 @@ export interface Service {
 export class LlmBackend extends Context.Service<LlmBackend, Service>()("effect-llm-backends/LlmBackend") {}
 
 /**
- * `chat` on the backend in context.
+ * A tag for a backend of your own, so several backends live in one program:
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { LlmBackend, Message, Ollama, OpenAi } from "effect-llm-backends"
+ *
+ * class Writer extends LlmBackend.Tag<Writer>()("app/Writer") {}
+ * class Embedder extends LlmBackend.Tag<Embedder>()("app/Embedder") {}
+ *
+ * const Backends = Layer.mergeAll(
+ *   LlmBackend.layerAs(Writer, OpenAi.makeConfig()),
+ *   LlmBackend.layerAs(Embedder, Ollama.makeConfig())
+ * )
+ * const program = Effect.gen(function*() {
+ *   const draft = yield* LlmBackend.chat({ messages: [Message.user("Hi")] }, undefined, Writer)
+ *   const vectors = yield* LlmBackend.embed(draft.text, undefined, Embedder)
+ *   return vectors.embeddings.length
+ * })
+ * ```
  *
  * @since 0.1.0
  */
-export const chat = (request: ChatRequestInput, options?: CallOptions) =>
-  LlmBackend.use((backend) => backend.chat(request, options))
+export const Tag = <Self>() => <const Key extends string>(key: Key) => Context.Service<Self, Service>()(key)
 
 /**
- * `stream` on the backend in context.
+ * Any tag whose service is a backend: `LlmBackend` itself or one made with {@link Tag}.
  *
  * @since 0.1.0
  */
-export const stream = (request: ChatRequestInput, options?: CallOptions) =>
-  Stream.unwrap(LlmBackend.useSync((backend) => backend.stream(request, options)))
+export type AnyTag<I> = Context.Key<I, Service>
 
 /**
- * `embed` on the backend in context.
+ * Provides the backend that `make` builds under `tag`, e.g.
+ * `LlmBackend.layerAs(Writer, OpenAi.makeConfig())`. The default
+ * `OpenAi.layer` and friends are `layerAs(LlmBackend, ...)`.
  *
  * @since 0.1.0
  */
-export const embed = (request: EmbedRequestInput, options?: CallOptions) =>
-  LlmBackend.use((backend) => backend.embed(request, options))
+export const layerAs = <I, E, R>(
+  tag: Context.Key<I, Service>,
+  make: Effect.Effect<Service, E, R>
+): Layer.Layer<I, E, Exclude<R, Scope.Scope>> => Layer.effect(tag, make)
+
+const resolve = <I = LlmBackend>(tag?: AnyTag<I>): Effect.Effect<Service, never, I> =>
+  (tag ?? LlmBackend) as unknown as Effect.Effect<Service, never, I>
 
 /**
- * `models` on the backend in context.
+ * `chat` on the backend in context (`LlmBackend`, or the one under `tag`).
  *
  * @since 0.1.0
  */
-export const models = (options?: CallOptions) => LlmBackend.use((backend) => backend.models(options))
+export const chat = <I = LlmBackend>(request: ChatRequestInput, options?: CallOptions, tag?: AnyTag<I>) =>
+  Effect.flatMap(resolve(tag), (backend) => backend.chat(request, options))
+
+/**
+ * `stream` on the backend in context (`LlmBackend`, or the one under `tag`).
+ *
+ * @since 0.1.0
+ */
+export const stream = <I = LlmBackend>(request: ChatRequestInput, options?: CallOptions, tag?: AnyTag<I>) =>
+  Stream.unwrap(Effect.map(resolve(tag), (backend) => backend.stream(request, options)))
+
+/**
+ * `embed` on the backend in context (`LlmBackend`, or the one under `tag`).
+ *
+ * @since 0.1.0
+ */
+export const embed = <I = LlmBackend>(request: EmbedRequestInput, options?: CallOptions, tag?: AnyTag<I>) =>
+  Effect.flatMap(resolve(tag), (backend) => backend.embed(request, options))
+
+/**
+ * `models` on the backend in context (`LlmBackend`, or the one under `tag`).
+ *
+ * @since 0.1.0
+ */
+export const models = <I = LlmBackend>(options?: CallOptions, tag?: AnyTag<I>) =>
+  Effect.flatMap(resolve(tag), (backend) => backend.models(options))

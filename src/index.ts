@@ -45,8 +45,6 @@ export * as LlmError from "./LlmError.ts"
 /** @since 0.1.0 */
 export * as Anthropic from "./providers/anthropic/Anthropic.ts"
 /** @since 0.1.0 */
-export * as Backend from "./providers/Backend.ts"
-/** @since 0.1.0 */
 export * as Gemini from "./providers/gemini/Gemini.ts"
 /** @since 0.1.0 */
 export * as Groq from "./providers/groq/Groq.ts"
@@ -61,14 +59,22 @@ export * as OpenAi from "./providers/openai/OpenAi.ts"
 /** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"
 /** @since 0.1.0 */
-export * as OpenAiCompat from "./providers/openai-compat/OpenAiCompat.ts"
-/** @since 0.1.0 */
-export * as OpenAiDialect from "./providers/openai-compat/Dialect.ts"
-/** @since 0.1.0 */
+export * as Router from "./router/Router.ts"
+/**
+ * The pipeline, for backends of your own: wrap a `Provider` (raw single
+ * attempts) with `Pipeline.make` and it gets the queue, retry, breaker, keys,
+ * limits and stats every backend has. See the README, "Writing your own backend".
+ *
+ * @since 0.1.0
+ */
 export * as Pipeline from "./pipeline/Pipeline.ts"
 /** @since 0.1.0 */
-export * as ProviderHttp from "./transport/ProviderHttp.ts"
+export type { Provider } from "./pipeline/Provider.ts"
 /** @since 0.1.0 */
-export * as RetryAfter from "./transport/RetryAfter.ts"
+export type { CallContext } from "./transport/ProviderHttp.ts"
 /** @since 0.1.0 */
-export * as EventStream from "./transport/EventStream.ts"
+export type { KeyConfig, KeyStats, Strategy as KeyStrategy } from "./pipeline/KeyPool.ts"
+/** @since 0.1.0 */
+export type { Snapshot } from "./pipeline/Stats.ts"
+/** @since 0.1.0 */
+export type { RecentCall } from "./pipeline/Tracking.ts"

@@ -4,7 +4,9 @@
  * models, and can inject faults by name: put `[fault:429]`, `[fault:500]`,
  * `[fault:503]`, `[fault:reset]` or `[fault:slow]` in the last user message.
  * With `faultRate`, chat requests also fail at random (seeded, so runs repeat)
- * with one of 429 (retry-after-ms), 500, 503 or a reset connection.
+ * with one of 429 (retry-after-ms), 500, 503 or a reset connection. With
+ * `cutStreamsAfter` every stream is cut mid-answer; with `chatStatus` every
+ * non-streaming chat gets that status.
  *
  *   npm run example examples/support/FakeOpenAi.ts        # serves until Ctrl-C
  */
@@ -37,6 +39,10 @@ export interface ServeOptions {
   /** Delay before each chat answer (ms), so concurrent calls overlap. */
   readonly latencyMs?: number
   readonly seed?: number
+  /** Cut every stream (destroy the connection) after this many words. */
+  readonly cutStreamsAfter?: number
+  /** Answer every non-streaming chat request with this status (e.g. 503: a server that is down). */
+  readonly chatStatus?: number
   /** Per bearer token: `"invalid"` (401) or a request budget per second (then 429). */
   readonly keys?: Readonly<Record<string, "invalid" | { readonly perSecond: number }>>
 }
@@ -89,6 +95,9 @@ export const serve = (options: ServeOptions = {}): Promise<Served> =>
         if (fault === "429") return json(429, { error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }, { "retry-after-ms": "200" })
         if (fault === "500") return json(500, { error: { message: "The server had an error", type: "server_error" } })
         if (fault === "503") return json(503, { error: { message: "Overloaded", type: "server_error" } })
+        if (options.chatStatus !== undefined && body.stream !== true) {
+          return json(options.chatStatus, { error: { message: "Service unavailable", type: "server_error" } })
+        }
         const text = reply(prompt)
         const usage = { prompt_tokens: prompt.length, completion_tokens: words(text).length, total_tokens: prompt.length + words(text).length }
         const delay = (fault === "slow" ? 300 : 0) + (options.latencyMs ?? 0)
@@ -116,6 +125,10 @@ export const serve = (options: ServeOptions = {}): Promise<Served> =>
         const pieces = words(text)
         let i = 0
         const next = () => {
+          if (options.cutStreamsAfter !== undefined && i === options.cutStreamsAfter) {
+            res.socket?.destroy()
+            return
+          }
           if (i < pieces.length) {
             frame(chunk(i === 0 ? { role: "assistant", content: pieces[i] } : { content: pieces[i] }))
             i++

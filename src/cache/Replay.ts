@@ -91,7 +91,7 @@ export const toChunks = (response: ChatResponse): ReadonlyArray<ChatChunk.ChatCh
 
 /**
  * Passes a live stream through and, when it has run to its end with a
- * `Finish` chunk among what it sent, hands the assembled answer to `store`.
+ * `Finish` chunk after any `Reset`, hands the assembled answer to `store`.
  * A failed stream, an interrupted one, or one the consumer stopped reading
  * never reaches `store`.
  *
@@ -104,8 +104,10 @@ export const capture = (
 ): Stream.Stream<ChatChunk.ChatChunk, LlmError.LlmError> =>
   Stream.suspend(() => {
     const seen: Array<ChatChunk.ChatChunk> = []
+    // Complete means a Finish after the last Reset: a router that restarted
+    // the answer sends one complete answer after its Reset.
     const complete = Effect.suspend(() =>
-      seen.some((chunk) => chunk._tag === "Finish")
+      seen.findLastIndex((chunk) => chunk._tag === "Finish") > seen.findLastIndex((chunk) => chunk._tag === "Reset")
         ? Effect.flatMap(ChatChunk.collect(Stream.fromIterable(seen), provider), store)
         : Effect.void
     )

@@ -55,6 +55,14 @@ export interface CallOptions {
   readonly key?: string | undefined
   /** Keep calls of one session on one key (prompt caches stay warm). */
   readonly sessionId?: string | undefined
+  /** At most this many retries for this call (lowers the policy's `maxRetries`, never raises it). */
+  readonly maxRetries?: number | undefined
+  /**
+   * For a `Router`: what a stream failure after content does (`"fail"`,
+   * `"restart"`, `"continue"`), overriding the router's option. Plain
+   * backends ignore it.
+   */
+  readonly midStream?: MidStream | undefined
   /**
    * For a response cache wrapping the backend: `default` reads and stores,
    * `bypass` neither reads nor stores, `refresh` skips the read and stores the
@@ -62,6 +70,18 @@ export interface CallOptions {
    */
   readonly cache?: CacheMode | undefined
 }
+
+/**
+ * What a router does when a stream fails after content was emitted.
+ *
+ * @since 0.1.0
+ */
+export const MidStream = Schema.Literals(["fail", "restart", "continue"])
+
+/**
+ * @since 0.1.0
+ */
+export type MidStream = typeof MidStream.Type
 
 /**
  * Call options after validation.
@@ -74,5 +94,7 @@ export const CallOptionsSchema = Schema.Struct({
   timeout: Schema.optionalKey(Schema.Unknown),
   key: Schema.optionalKey(Schema.NonEmptyString),
   sessionId: Schema.optionalKey(Schema.NonEmptyString),
+  maxRetries: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  midStream: Schema.optionalKey(MidStream),
   cache: Schema.optionalKey(CacheMode)
 })

@@ -81,6 +81,8 @@ export class Finish extends Schema.TaggedClass<Finish>()("Finish", {
  * @since 0.1.0
  */
 export class Metadata extends Schema.TaggedClass<Metadata>()("Metadata", {
+  /** The backend that answered (a router names the target). */
+  provider: Schema.optionalKey(Schema.String),
   id: Schema.optionalKey(Schema.String),
   model: Schema.optionalKey(Schema.String),
   requestId: Schema.optionalKey(Schema.String),
@@ -89,11 +91,26 @@ export class Metadata extends Schema.TaggedClass<Metadata>()("Metadata", {
 }) {}
 
 /**
+ * Discard everything received so far: the answer starts again (a router
+ * restarted the call on another target after a failure mid-stream). What
+ * follows is one complete answer of its own.
+ *
+ * @since 0.1.0
+ */
+export class Reset extends Schema.TaggedClass<Reset>()("Reset", {
+  /** Why: the reason that ended the abandoned answer, e.g. `StreamTruncated`. */
+  reason: Schema.String,
+  /** The target abandoned and the one the answer restarts on. */
+  from: Schema.optionalKey(Schema.String),
+  to: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
  * Any stream chunk.
  *
  * @since 0.1.0
  */
-export const ChatChunk = Schema.Union([TextDelta, RefusalDelta, ToolCallDelta, ToolCall, UsageChunk, Finish, Metadata])
+export const ChatChunk = Schema.Union([TextDelta, RefusalDelta, ToolCallDelta, ToolCall, UsageChunk, Finish, Metadata, Reset])
 
 /**
  * @since 0.1.0
@@ -112,7 +129,8 @@ export const isContent = (chunk: ChatChunk): boolean =>
 
 /**
  * Folds a stream into the `ChatResponse` a non-streaming call would have
- * returned. Tool calls come from the complete `ToolCall` chunks.
+ * returned. Tool calls come from the complete `ToolCall` chunks. A `Reset`
+ * discards everything before it, so the result is one complete answer.
  *
  * @since 0.1.0
  */
@@ -130,11 +148,19 @@ class Collector {
   calls: Array<ToolCall> = []
   finish: Finish | undefined
   usage: Usage | undefined
-  meta: { id?: string; model?: string; requestId?: string; providerRequestId?: string; cache?: CacheHit } = {}
+  meta: { provider?: string; id?: string; model?: string; requestId?: string; providerRequestId?: string; cache?: CacheHit } = {}
   constructor(readonly provider: string) {}
 
   add(chunk: ChatChunk): this {
     switch (chunk._tag) {
+      case "Reset":
+        this.text = ""
+        this.refusal = undefined
+        this.calls = []
+        this.finish = undefined
+        this.usage = undefined
+        this.meta = {}
+        break
       case "TextDelta":
         this.text += chunk.text
         break
@@ -150,9 +176,11 @@ class Collector {
       case "Finish":
         this.finish = chunk
         break
-      case "Metadata":
-        this.meta = { ...this.meta, ...chunk }
+      case "Metadata": {
+        const { _tag, ...fields } = chunk
+        this.meta = { ...this.meta, ...fields }
         break
+      }
     }
     return this
   }
@@ -163,9 +191,9 @@ class Collector {
     for (const call of this.calls) {
       content.push(new Content.ToolCallPart({ id: call.id, name: call.name, arguments: call.arguments }))
     }
-    const { id, model, requestId, providerRequestId, cache } = this.meta
+    const { id, model, provider, requestId, providerRequestId, cache } = this.meta
     return new ChatResponse({
-      provider: this.provider,
+      provider: provider ?? this.provider,
       model: model ?? "unknown",
       content,
       finishReason: this.finish?.reason ?? "other",

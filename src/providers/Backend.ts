@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Config, Effect, Option, Redacted, Schema } from "effect"
-import type { HttpClient } from "effect/http"
+import { HttpClient } from "effect/http"
 import * as BackendConfig from "../BackendConfigError.ts"
 import type { Service } from "../LlmBackend.ts"
 import type * as KeyPool from "../pipeline/KeyPool.ts"
@@ -34,6 +34,11 @@ export interface CommonOptions {
   readonly embeddingModel?: string | undefined
   /** Queue, retry, breaker and timeout settings over the defaults. */
   readonly policy?: Policy.Input | undefined
+  /**
+   * Changes this backend's `HttpClient` only (e.g. proxy headers, tracing,
+   * a different transport), leaving the one in context untouched.
+   */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
 /**
@@ -81,12 +86,14 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
   const model = yield* BackendConfig.nonEmpty(spec.provider, "model", options.model)
   const embeddingModel = yield* BackendConfig.nonEmpty(spec.provider, "embeddingModel", options.embeddingModel)
   const policy = yield* Policy.make(spec.provider, options.policy)
-  const http = yield* ProviderHttp.make({
+  const makeHttp = ProviderHttp.make({
     ...spec.http,
     provider: spec.provider,
     baseUrl,
     secrets: keys.map((key) => key.value)
   })
+  const transform = options.transformClient
+  const http = yield* (transform === undefined ? makeHttp : Effect.updateService(makeHttp, HttpClient.HttpClient, transform))
   return { http, provider: spec.translate(http), apiKey, keys, model, embeddingModel, policy }
 })
 

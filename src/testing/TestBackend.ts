@@ -230,7 +230,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         Effect.flatMap(next("chat"), (step) => {
           switch (step._tag) {
             case "Reply":
-              return Effect.succeed(step.response)
+              // A real backend reports its own name, whatever the script built.
+              return Effect.succeed(
+                step.response.provider === name ? step.response : new ChatResponse({ ...step.response, provider: name })
+              )
             case "Stream":
               return Chunk.collect(asStream(step, call), name)
             case "Fail":

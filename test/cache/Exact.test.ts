@@ -225,6 +225,22 @@ describe("ResponseCache.exact streams", () => {
       assert.strictEqual(yield* reached, 2)
     }))
 
+  it.effect("after a router's Reset only the restarted answer is stored and replayed", () =>
+    Effect.gen(function*() {
+      const { cached, control, reached } = yield* setup()
+      yield* control.push(TestBackend.stream([
+        new ChatChunk.TextDelta({ text: "abandoned half" }),
+        new ChatChunk.Reset({ reason: "StreamTruncated", from: "a", to: "b" }),
+        new ChatChunk.TextDelta({ text: "the whole answer" }),
+        new ChatChunk.Finish({ reason: "stop" })
+      ]))
+      yield* Stream.runDrain(cached.stream(ask()))
+      const replay = yield* Stream.runCollect(cached.stream(ask()))
+      assert.isFalse(replay.some((c) => c._tag === "Reset"))
+      assert.strictEqual((yield* ChatChunk.collect(Stream.fromIterable(replay))).text, "the whole answer")
+      assert.strictEqual(yield* reached, 1)
+    }))
+
   it.effect("a stream that fails midway is never cached", () =>
     Effect.gen(function*() {
       const { cached, control, reached } = yield* setup()

@@ -126,13 +126,20 @@ export const envNames: Backend.EnvNames = {
  *
  * @since 0.1.0
  */
+export const makeConfig = (
+  overrides: Partial<Options> = {}
+): Effect.Effect<Service, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
+  Effect.flatMap(
+    Backend.fromEnvironment(PROVIDER, envNames, overrides, true),
+    (common) => make({ ...overrides, ...common })
+  )
+
+/**
+ * {@link makeConfig} as a layer.
+ *
+ * @since 0.1.0
+ */
 export const layerConfig = (
   overrides: Partial<Options> = {}
 ): Layer.Layer<LlmBackend, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
-    LlmBackend,
-    Effect.flatMap(
-      Backend.fromEnvironment(PROVIDER, envNames, overrides, true),
-      (common) => make({ ...common, maxTokens: overrides.maxTokens, version: overrides.version })
-    )
-  )
+  Layer.effect(LlmBackend, makeConfig(overrides))

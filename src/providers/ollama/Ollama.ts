@@ -160,10 +160,30 @@ const fromEnvironment = (overrides: Partial<Options>) =>
  *
  * @since 0.1.0
  */
+export const makeConfig = (
+  overrides: Partial<Options> = {}
+): Effect.Effect<Service, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
+  Effect.flatMap(fromEnvironment(overrides), make)
+
+/**
+ * {@link makeConfig} as a layer.
+ *
+ * @since 0.1.0
+ */
 export const layerConfig = (
   overrides: Partial<Options> = {}
 ): Layer.Layer<LlmBackend, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(LlmBackend, Effect.flatMap(fromEnvironment(overrides), make))
+  Layer.effect(LlmBackend, makeConfig(overrides))
+
+/**
+ * The extras configured from the same environment variables as `makeConfig`.
+ *
+ * @since 0.1.0
+ */
+export const makeApiConfig = (
+  overrides: Partial<Options> = {}
+): Effect.Effect<OllamaApi.Service, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
+  Effect.flatMap(fromEnvironment(overrides), makeApi)
 
 /**
  * The extras configured from the same environment variables as `layerConfig`.
@@ -173,4 +193,4 @@ export const layerConfig = (
 export const layerApiConfig = (
   overrides: Partial<Options> = {}
 ): Layer.Layer<OllamaApi.OllamaApi, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(OllamaApi.OllamaApi, Effect.flatMap(fromEnvironment(overrides), makeApi))
+  Layer.effect(OllamaApi.OllamaApi, makeApiConfig(overrides))

@@ -100,21 +100,29 @@ export const envNames: Backend.EnvNames = {
  *
  * @since 0.1.0
  */
+export const makeConfig = (
+  overrides: Partial<Options> = {}
+): Effect.Effect<Service, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const common = yield* Backend.fromEnvironment(PROVIDER, envNames, overrides, true)
+    const organization = yield* Config.option(
+      Config.orElse(Config.String("OPENAI_ORG_ID"), () => Config.String("OPENAI_ORGANIZATION"))
+    )
+    const project = yield* Config.option(Config.String("OPENAI_PROJECT_ID"))
+    return yield* make({
+      ...overrides,
+      ...common,
+      organization: overrides.organization ?? Option.getOrUndefined(organization),
+      project: overrides.project ?? Option.getOrUndefined(project)
+    })
+  })
+
+/**
+ * {@link makeConfig} as a layer.
+ *
+ * @since 0.1.0
+ */
 export const layerConfig = (
   overrides: Partial<Options> = {}
 ): Layer.Layer<LlmBackend, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
-    LlmBackend,
-    Effect.gen(function*() {
-      const common = yield* Backend.fromEnvironment(PROVIDER, envNames, overrides, true)
-      const organization = yield* Config.option(
-        Config.orElse(Config.String("OPENAI_ORG_ID"), () => Config.String("OPENAI_ORGANIZATION"))
-      )
-      const project = yield* Config.option(Config.String("OPENAI_PROJECT_ID"))
-      return yield* make({
-        ...common,
-        organization: overrides.organization ?? Option.getOrUndefined(organization),
-        project: overrides.project ?? Option.getOrUndefined(project)
-      })
-    })
-  )
+  Layer.effect(LlmBackend, makeConfig(overrides))
