@@ -1,10 +1,12 @@
 /**
- * The benchmark suite: `npm run bench` (all sections) or
- * `npm run bench -- overhead throughput` (some). Prints tables and writes
+ * The benchmark suite: `npm run bench` (the default sections) or
+ * `npm run bench -- overhead throughput` (some). The long `cache` section
+ * (semantic lookups at 10,000 and 100,000 entries) runs only when named. Prints tables and writes
  * .bench/results.json. Every figure is the median of RUNS runs with min-max;
  * every comparison is a ratio measured within the same run.
  */
 import { Effect } from "effect"
+import * as Cache from "./cache.ts"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import * as Memory from "./memory.ts"
@@ -16,8 +18,9 @@ import * as Throughput from "./throughput.ts"
 
 const RUNS = Number(process.env["RUNS"] ?? "3")
 const all = ["overhead", "throughput", "streaming", "memory", "saturation"] as const
-const chosen = process.argv.slice(2).filter((a) => (all as ReadonlyArray<string>).includes(a))
-const sections = chosen.length === 0 ? all : chosen
+const named = [...all, "cache"] as const
+const chosen = process.argv.slice(2).filter((a) => (named as ReadonlyArray<string>).includes(a))
+const sections: ReadonlyArray<string> = chosen.length === 0 ? all : chosen
 
 const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
@@ -76,6 +79,22 @@ const program = Effect.gen(function*() {
     results["saturation"] = rows
     console.log(`5. Saturation: ${Saturation.BURST} calls at once, ${Saturation.CONCURRENCY} at a time, ${Saturation.SERVICE_MS} ms each, queue ${Saturation.QUEUE}`)
     console.log(table(["priority", "completed", "rejected", "p50 ms", "p99 ms"], rows.map((r) => [r.priority, String(r.completed), String(r.rejected), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0)])))
+    console.log("")
+  }
+  if (sections.includes("cache")) {
+    const semantic = Cache.semantic(RUNS, [10_000, 100_000])
+    const exact = yield* Cache.exact(RUNS, 20_000)
+    results["cache"] = { semantic, exact }
+    console.log(`6. Semantic cache lookups: one partition, ${Cache.DIMENSIONS} dimensions, half hits (ms per lookup)`)
+    console.log(table(["entries", "p50 ms", "p99 ms", "hit rate", "vectors MB"], semantic.map((r) => [
+      r.entries.toLocaleString("en"),
+      Support.fmt(r.p50Ms, 2),
+      Support.fmt(r.p99Ms, 2),
+      r.hitRate.toFixed(2),
+      r.megabytes.toFixed(0)
+    ])))
+    console.log("   target: p50 <= 5 ms at 10,000 entries")
+    console.log(table(["exact cache, in memory", "p50 µs"], exact.map((r) => [r.label, Support.fmt(r.p50Us)])))
     console.log("")
   }
   results["seconds"] = (performance.now() - started) / 1000

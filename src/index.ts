@@ -7,6 +7,10 @@
 /** @since 0.1.0 */
 export * as BackendConfigError from "./BackendConfigError.ts"
 /** @since 0.1.0 */
+export * as CacheHit from "./domain/CacheHit.ts"
+/** @since 0.1.0 */
+export * as CacheStore from "./cache/CacheStore.ts"
+/** @since 0.1.0 */
 export * as CallOptions from "./domain/CallOptions.ts"
 /** @since 0.1.0 */
 export * as Chat from "./domain/Chat.ts"
@@ -24,6 +28,10 @@ export * as Model from "./domain/Model.ts"
 export * as Rerank from "./domain/Rerank.ts"
 /** @since 0.1.0 */
 export * as Reranker from "./Reranker.ts"
+/** @since 0.1.0 */
+export * as PromptGuard from "./cache/PromptGuard.ts"
+/** @since 0.1.0 */
+export * as ResponseCache from "./cache/ResponseCache.ts"
 /** @since 0.1.0 */
 export * as ResponseFormat from "./domain/ResponseFormat.ts"
 /** @since 0.1.0 */

@@ -28,6 +28,18 @@ export const RequestId = Schema.String.check(
 )
 
 /**
+ * How a response cache treats one call.
+ *
+ * @since 0.1.0
+ */
+export const CacheMode = Schema.Literals(["default", "bypass", "refresh"])
+
+/**
+ * @since 0.1.0
+ */
+export type CacheMode = typeof CacheMode.Type
+
+/**
  * Options for one call.
  *
  * @since 0.1.0
@@ -51,6 +63,12 @@ export interface CallOptions {
    * backends ignore it.
    */
   readonly midStream?: MidStream | undefined
+  /**
+   * For a response cache wrapping the backend: `default` reads and stores,
+   * `bypass` neither reads nor stores, `refresh` skips the read and stores the
+   * fresh answer. Backends themselves ignore it.
+   */
+  readonly cache?: CacheMode | undefined
 }
 
 /**
@@ -77,5 +95,6 @@ export const CallOptionsSchema = Schema.Struct({
   key: Schema.optionalKey(Schema.NonEmptyString),
   sessionId: Schema.optionalKey(Schema.NonEmptyString),
   maxRetries: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  midStream: Schema.optionalKey(MidStream)
+  midStream: Schema.optionalKey(MidStream),
+  cache: Schema.optionalKey(CacheMode)
 })

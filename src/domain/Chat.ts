@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { CacheHit } from "./CacheHit.ts"
 import * as Content from "./Content.ts"
 import { Message, nonEmpty } from "./Message.ts"
 import { ResponseFormat } from "./ResponseFormat.ts"
@@ -79,7 +80,9 @@ export class ChatResponse extends Schema.Class<ChatResponse>("effect-llm-backend
   /** Our id for the logical call (also sent as a header). */
   requestId: Schema.optionalKey(Schema.String),
   /** The provider's request id header, for support tickets. */
-  providerRequestId: Schema.optionalKey(Schema.String)
+  providerRequestId: Schema.optionalKey(Schema.String),
+  /** Present when a response cache served this answer. */
+  cache: Schema.optionalKey(CacheHit)
 }) {
   /** All text parts joined. */
   get text(): string {

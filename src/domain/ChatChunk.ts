@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Effect, Schema, Stream } from "effect"
+import { CacheHit } from "./CacheHit.ts"
 import { ChatResponse, FinishReason } from "./Chat.ts"
 import * as Content from "./Content.ts"
 import { omitUndefined } from "../internal/omitUndefined.ts"
@@ -74,7 +75,8 @@ export class Finish extends Schema.TaggedClass<Finish>()("Finish", {
 }) {}
 
 /**
- * Response metadata: the provider's response id and the answering model.
+ * Response metadata: the provider's response id and the answering model;
+ * `cache` when a response cache replays a stored answer.
  *
  * @since 0.1.0
  */
@@ -84,7 +86,8 @@ export class Metadata extends Schema.TaggedClass<Metadata>()("Metadata", {
   id: Schema.optionalKey(Schema.String),
   model: Schema.optionalKey(Schema.String),
   requestId: Schema.optionalKey(Schema.String),
-  providerRequestId: Schema.optionalKey(Schema.String)
+  providerRequestId: Schema.optionalKey(Schema.String),
+  cache: Schema.optionalKey(CacheHit)
 }) {}
 
 /**
@@ -145,7 +148,7 @@ class Collector {
   calls: Array<ToolCall> = []
   finish: Finish | undefined
   usage: Usage | undefined
-  meta: { provider?: string; id?: string; model?: string; requestId?: string; providerRequestId?: string } = {}
+  meta: { provider?: string; id?: string; model?: string; requestId?: string; providerRequestId?: string; cache?: CacheHit } = {}
   constructor(readonly provider: string) {}
 
   add(chunk: ChatChunk): this {
@@ -188,7 +191,7 @@ class Collector {
     for (const call of this.calls) {
       content.push(new Content.ToolCallPart({ id: call.id, name: call.name, arguments: call.arguments }))
     }
-    const { id, model, provider, requestId, providerRequestId } = this.meta
+    const { id, model, provider, requestId, providerRequestId, cache } = this.meta
     return new ChatResponse({
       provider: provider ?? this.provider,
       model: model ?? "unknown",
@@ -200,7 +203,8 @@ class Collector {
         providerRequestId,
         refusal: this.refusal,
         rawFinishReason: this.finish?.raw,
-        usage: this.usage
+        usage: this.usage,
+        cache
       })
     })
   }
