@@ -51,6 +51,10 @@ export * as OllamaHost from "./providers/ollama/Host.ts"
 /** @since 0.1.0 */
 export * as OpenAi from "./providers/openai/OpenAi.ts"
 /** @since 0.1.0 */
+export * as Tgi from "./providers/tgi/Tgi.ts"
+/** @since 0.1.0 */
+export * as TgiApi from "./providers/tgi/TgiApi.ts"
+/** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"
 /** @since 0.1.0 */
 export * as OpenAiCompat from "./providers/openai-compat/OpenAiCompat.ts"
