@@ -51,6 +51,10 @@ export * as OllamaHost from "./providers/ollama/Host.ts"
 /** @since 0.1.0 */
 export * as OpenAi from "./providers/openai/OpenAi.ts"
 /** @since 0.1.0 */
+export * as Tei from "./providers/tei/Tei.ts"
+/** @since 0.1.0 */
+export * as TeiApi from "./providers/tei/TeiApi.ts"
+/** @since 0.1.0 */
 export * as Tgi from "./providers/tgi/Tgi.ts"
 /** @since 0.1.0 */
 export * as TgiApi from "./providers/tgi/TgiApi.ts"
