@@ -57,7 +57,9 @@ export const make = (calls: Calls.Calls): Service["embed"] => (input, options) =
               return reply.embeddings
             }
           ))
-        const served = answeredBy ?? model ?? (yield* Effect.map(Effect.option(calls.info.get), (info) => info._tag === "Some" ? info.value.modelId : undefined))
+        // Named by the reply, the configuration, or the server's info if already read (never read just for a name).
+        const known = yield* calls.info.peek
+        const served = answeredBy ?? model ?? known?.servedModelName ?? known?.modelId
         return new EmbedResponse({
           provider: calls.provider,
           model: served ?? "unknown",

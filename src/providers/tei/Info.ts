@@ -66,6 +66,8 @@ export interface Cache {
   readonly get: Effect.Effect<Info, LlmError>
   /** Reads the server again and caches the answer. */
   readonly refresh: Effect.Effect<Info, LlmError>
+  /** The cached info, if any, without reading the server. */
+  readonly peek: Effect.Effect<Info | undefined>
   /** Caches an answer read elsewhere (e.g. by `models`). */
   readonly set: (info: Info) => Effect.Effect<void>
 }
@@ -98,5 +100,6 @@ export const cache = (ref: Store, read: Effect.Effect<Info, LlmError>): Effect.E
     const get = lock.withPermits(1)(
       Effect.flatMap(Ref.get(ref), (cached) => Option.isSome(cached) ? Effect.succeed(cached.value) : refresh)
     )
-    return { get, refresh, set: (info) => Ref.set(ref, Option.some(info)) }
+    const peek = Effect.map(Ref.get(ref), Option.getOrUndefined)
+    return { get, refresh, peek, set: (info) => Ref.set(ref, Option.some(info)) }
   })
