@@ -71,6 +71,14 @@ export * as OvmsApi from "./providers/ovms/OvmsApi.ts"
 /** @since 0.1.0 */
 export * as OvmsTensor from "./providers/ovms/Tensor.ts"
 /** @since 0.1.0 */
+export * as Tei from "./providers/tei/Tei.ts"
+/** @since 0.1.0 */
+export * as TeiApi from "./providers/tei/TeiApi.ts"
+/** @since 0.1.0 */
+export * as Tgi from "./providers/tgi/Tgi.ts"
+/** @since 0.1.0 */
+export * as TgiApi from "./providers/tgi/TgiApi.ts"
+/** @since 0.1.0 */
 export * as Policy from "./pipeline/Policy.ts"
 /** @since 0.1.0 */
 export * as Router from "./router/Router.ts"

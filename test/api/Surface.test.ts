@@ -49,6 +49,10 @@ describe("public API", () => {
       "ResponseCache",
       "ResponseFormat",
       "Router",
+      "Tei",
+      "TeiApi",
+      "Tgi",
+      "TgiApi",
       "Tool",
       "Usage"
     ])
@@ -61,7 +65,7 @@ describe("public API", () => {
   })
 
   it("./testing exports the test doubles", () => {
-    assert.deepStrictEqual(Object.keys(Testing).sort(), ["TestBackend"])
+    assert.deepStrictEqual(Object.keys(Testing).sort(), ["TestBackend", "TestReranker"])
   })
 
   it("every provider module offers make, makeConfig, layer and layerConfig", () => {

@@ -89,3 +89,34 @@ export const ovms: Dialect = {
   embeddingEncodingFormat: true,
   paths: { chat: "/v3/chat/completions", embeddings: "/v3/embeddings", models: "/v1/config" }
 }
+
+/**
+ * A self-hosted Hugging Face text-generation-inference server's Messages API
+ * (`/v1/chat/completions`, `/v1/models` below the server's root). The server
+ * applies the model's own chat template; `top_k` is not part of this route.
+ *
+ * @since 0.1.0
+ */
+export const tgi: Dialect = {
+  maxTokensField: "max_tokens",
+  systemRole: "system",
+  streamUsage: true,
+  topK: false,
+  embeddingEncodingFormat: false,
+  paths: { chat: "/v1/chat/completions", embeddings: undefined, models: "/v1/models" }
+}
+
+/**
+ * Hugging Face's hosted router, `https://router.huggingface.co/v1`: OpenAI's
+ * chat-completions shape in front of many inference providers.
+ *
+ * @since 0.1.0
+ */
+export const hfRouter: Dialect = {
+  maxTokensField: "max_tokens",
+  systemRole: "system",
+  streamUsage: true,
+  topK: false,
+  embeddingEncodingFormat: false,
+  paths: { chat: "/chat/completions", embeddings: undefined, models: "/models" }
+}

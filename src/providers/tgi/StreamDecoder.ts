@@ -1,0 +1,110 @@
+/**
+ * A `/generate_stream` body as our events. Frames are `data:{...}` (no space
+ * after the colon, which the SSE decoder accepts); each carries a token; the
+ * last one also carries `generated_text` (and `details` when asked for) and
+ * ends the answer. An `{error, error_type}` frame may arrive inside the 200
+ * stream. A body that ends before the last frame is never a success:
+ * `StreamTruncated` after tokens, `Network` before any.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema, Stream } from "effect"
+import { mapBatchesSettled } from "../../internal/Batches.ts"
+import * as LlmError from "../../LlmError.ts"
+import type { SseEvent } from "../../transport/EventStream.ts"
+import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
+import * as ChunkStream from "../ChunkStream.ts"
+import { FinalEvent, type StreamEvent, TokenEvent } from "./Generate.ts"
+import * as FromWire from "./fromWire.ts"
+import * as Wire from "./Wire.ts"
+
+const decodeEvent = Schema.decodeUnknownResult(Wire.StreamEvent)
+
+class Assembler {
+  private done = false
+  private tokens = false
+
+  constructor(
+    private readonly http: ProviderHttp,
+    private readonly call: CallContext,
+    private readonly providerRequestId: string | undefined
+  ) {}
+
+  private invalid(detail: string, data: string): LlmError.LlmError {
+    return this.http.fail(
+      this.call,
+      new LlmError.InvalidResponse({ detail, snippet: this.http.snippet(data) }),
+      { providerRequestId: this.providerRequestId }
+    )
+  }
+
+  onEvent(event: SseEvent): Effect.Effect<StreamEvent | undefined, LlmError.LlmError> {
+    // Anything after the last frame is not part of this answer.
+    if (this.done) return Effect.succeed(undefined)
+    const data = event.data.trim()
+    if (data.length === 0) return Effect.succeed(undefined)
+    let json: unknown
+    try {
+      json = JSON.parse(data)
+    } catch {
+      return Effect.fail(this.invalid("stream event is not JSON", data))
+    }
+    if (typeof json === "object" && json !== null && "error" in json && json.error !== null) {
+      return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
+    }
+    const decoded = decodeEvent(json)
+    if (decoded._tag === "Failure") return Effect.fail(this.invalid(decoded.failure.message, data))
+    const wire = decoded.success
+    this.tokens = true
+    const token = FromWire.token(wire.token)
+    const index = wire.index ?? undefined
+    const at = index === undefined ? {} : { index }
+    if (wire.generated_text === null || wire.generated_text === undefined) {
+      return Effect.succeed(new TokenEvent({ ...at, token }))
+    }
+    this.done = true
+    const response = FromWire.generateResponse(wire.generated_text, wire.details, {
+      provider: this.http.provider,
+      model: this.call.model,
+      requestId: this.call.requestId,
+      providerRequestId: this.providerRequestId
+    })
+    return Effect.succeed(new FinalEvent({ ...at, token, response }))
+  }
+
+  onEnd(): Effect.Effect<void, LlmError.LlmError> {
+    if (this.done) return Effect.void
+    return Effect.fail(this.http.fail(
+      this.call,
+      ChunkStream.unfinished(this.tokens, "its last event (generated_text)"),
+      { providerRequestId: this.providerRequestId }
+    ))
+  }
+}
+
+/**
+ * Decodes SSE events into token events and the final event.
+ *
+ * @since 0.1.0
+ */
+export const decode = <R>(
+  events: Stream.Stream<SseEvent, LlmError.LlmError, R>,
+  http: ProviderHttp,
+  call: CallContext,
+  providerRequestId: string | undefined
+): Stream.Stream<StreamEvent, LlmError.LlmError, R> =>
+  Stream.suspend(() => {
+    const assembler = new Assembler(http, call, providerRequestId)
+    // Events decoded before a failing one in the same read are delivered first.
+    const body = mapBatchesSettled(events, (batch) =>
+      Effect.gen(function*() {
+        const out: Array<StreamEvent> = []
+        for (const event of batch) {
+          const result = yield* Effect.result(assembler.onEvent(event))
+          if (result._tag === "Failure") return { out, failure: result.failure }
+          if (result.success !== undefined) out.push(result.success)
+        }
+        return { out, failure: undefined }
+      }))
+    return Stream.concat(body, Stream.drain(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))))
+  })

@@ -1,0 +1,92 @@
+/**
+ * TGI's native response bodies (`/generate`, `/generate_stream`, `/info`,
+ * `/v1/models`), read leniently: fields the server may send as `null` or
+ * leave out (older versions, options not asked for) are optional.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
+
+/** One generated (or prompt) token. @since 0.1.0 */
+export const Token = Schema.Struct({
+  id: Schema.Number,
+  text: Schema.String,
+  logprob: opt(Schema.Number),
+  special: opt(Schema.Boolean)
+})
+/** @since 0.1.0 */
+export type Token = typeof Token.Type
+
+/** `details` of a `/generate` reply (sent when `details: true`). @since 0.1.0 */
+export const Details = Schema.Struct({
+  finish_reason: Schema.String,
+  generated_tokens: Schema.Number,
+  seed: opt(Schema.Number),
+  prefill: opt(Schema.Array(Token)),
+  tokens: opt(Schema.Array(Token)),
+  input_length: opt(Schema.Number)
+})
+/** @since 0.1.0 */
+export type Details = typeof Details.Type
+
+/** The `/generate` reply. @since 0.1.0 */
+export const GenerateReply = Schema.Struct({
+  generated_text: Schema.String,
+  details: opt(Details)
+})
+/** @since 0.1.0 */
+export type GenerateReply = typeof GenerateReply.Type
+
+/** One `/generate_stream` event; the last carries `generated_text` (and `details` when asked). @since 0.1.0 */
+export const StreamEvent = Schema.Struct({
+  index: opt(Schema.Number),
+  token: Token,
+  generated_text: opt(Schema.String),
+  details: opt(Schema.Struct({
+    finish_reason: Schema.String,
+    generated_tokens: Schema.Number,
+    input_length: opt(Schema.Number),
+    seed: opt(Schema.Number)
+  }))
+})
+/** @since 0.1.0 */
+export type StreamEvent = typeof StreamEvent.Type
+
+/** `GET /info`. Only `model_id` is required: the rest varies between versions. @since 0.1.0 */
+export const Info = Schema.Struct({
+  model_id: Schema.String,
+  model_sha: opt(Schema.String),
+  model_pipeline_tag: opt(Schema.String),
+  max_concurrent_requests: opt(Schema.Number),
+  max_best_of: opt(Schema.Number),
+  max_stop_sequences: opt(Schema.Number),
+  max_input_tokens: opt(Schema.Number),
+  // The name before TGI 2.1.
+  max_input_length: opt(Schema.Number),
+  max_total_tokens: opt(Schema.Number),
+  max_client_batch_size: opt(Schema.Number),
+  router: opt(Schema.String),
+  version: opt(Schema.String),
+  sha: opt(Schema.String),
+  docker_label: opt(Schema.String)
+})
+/** @since 0.1.0 */
+export type Info = typeof Info.Type
+
+const Model = Schema.Struct({
+  id: Schema.String,
+  owned_by: opt(Schema.String),
+  created: opt(Schema.Number)
+})
+
+/**
+ * `GET /v1/models`: TGI answers with its one model as a bare object (its
+ * spec's `ModelInfo`); the router and newer servers with an OpenAI list.
+ *
+ * @since 0.1.0
+ */
+export const Models = Schema.Union([Schema.Struct({ data: Schema.Array(Model) }), Model])
+/** @since 0.1.0 */
+export type Models = typeof Models.Type
