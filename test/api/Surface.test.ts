@@ -69,7 +69,7 @@ describe("public API", () => {
   })
 
   it("every provider module offers make, makeConfig, layer and layerConfig", () => {
-    for (const provider of [Index.OpenAi, Index.Groq, Index.Anthropic, Index.Gemini, Index.Ollama, Index.Ovms]) {
+    for (const provider of [Index.OpenAi, Index.Groq, Index.Anthropic, Index.Gemini, Index.Ollama, Index.Tgi, Index.Tei, Index.Ovms, Index.Opea, Index.Llvm]) {
       for (const name of ["make", "makeConfig", "layer", "layerConfig"] as const) {
         assert.isFunction(provider[name], name)
       }

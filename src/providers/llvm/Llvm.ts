@@ -93,7 +93,7 @@ const translate = (http: ProviderHttp, routes: Routes.Routes): Provider => {
  *
  * @since 0.1.0
  */
-export const make = (options: Options = {}): Effect.Effect<Services, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
+export const build = (options: Options = {}): Effect.Effect<Services, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const routes = yield* Routes.make(PROVIDER, options.routes)
     const built = yield* Backend.build({
@@ -106,7 +106,7 @@ export const make = (options: Options = {}): Effect.Effect<Services, BackendConf
   })
 
 /**
- * The environment variables `makeConfig` reads for the common settings.
+ * The environment variables `buildConfig` reads for the common settings.
  *
  * @since 0.1.0
  */
@@ -125,7 +125,7 @@ export const envNames: Backend.EnvNames = {
  *
  * @since 0.1.0
  */
-export const makeConfig = (
+export const buildConfig = (
   overrides: Partial<Options> = {}
 ): Effect.Effect<Services, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
@@ -136,8 +136,26 @@ export const makeConfig = (
       ...(chat === undefined ? {} : { chat }),
       ...(completions === undefined ? {} : { completions })
     }
-    return yield* make({ ...common, routes: { ...fromEnv, ...overrides.routes } })
+    return yield* build({ ...overrides, ...common, routes: { ...fromEnv, ...overrides.routes } })
   })
+
+/**
+ * The `LlmBackend` alone (its extras share a pipeline only when built together: see `build`).
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options = {}): Effect.Effect<BackendService, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
+  Effect.map(build(options), (services) => services.backend)
+
+/**
+ * The `LlmBackend` alone, configured from the environment (see `buildConfig`).
+ *
+ * @since 0.1.0
+ */
+export const makeConfig = (
+  overrides: Partial<Options> = {}
+): Effect.Effect<BackendService, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
+  Effect.map(buildConfig(overrides), (services) => services.backend)
 
 const context = (services: Services) =>
   Context.make(LlmBackend, services.backend).pipe(Context.add(LlvmApi.LlvmApi, services.api))
@@ -150,14 +168,14 @@ const context = (services: Services) =>
 export const layer = (
   options: Options = {}
 ): Layer.Layer<LlmBackend | LlvmApi.LlvmApi, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(make(options), context))
+  Layer.effectContext(Effect.map(build(options), context))
 
 /**
- * The layer configured from the environment (see `makeConfig`).
+ * The layer configured from the environment (see `buildConfig`).
  *
  * @since 0.1.0
  */
 export const layerConfig = (
   overrides: Partial<Options> = {}
 ): Layer.Layer<LlmBackend | LlvmApi.LlvmApi, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(makeConfig(overrides), context))
+  Layer.effectContext(Effect.map(buildConfig(overrides), context))

@@ -115,7 +115,7 @@ const translate = (http: Readonly<Record<OpeaApi.Microservice, ProviderHttp.Prov
  *
  * @since 0.1.0
  */
-export const make = (options: Options = {}): Effect.Effect<Services, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
+export const build = (options: Options = {}): Effect.Effect<Services, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const base = yield* BackendConfig.baseUrl(PROVIDER, "baseUrl", options.baseUrl ?? DEFAULT_BASE_URL)
     const http = yield* transports(options, base)
@@ -134,7 +134,7 @@ export const make = (options: Options = {}): Effect.Effect<Services, BackendConf
   })
 
 /**
- * The environment variables `makeConfig` reads for the common settings.
+ * The environment variables `buildConfig` reads for the common settings.
  *
  * @since 0.1.0
  */
@@ -167,7 +167,7 @@ export const urlEnvNames = {
  *
  * @since 0.1.0
  */
-export const makeConfig = (
+export const buildConfig = (
   overrides: Partial<Options> = {}
 ): Effect.Effect<Services, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
@@ -177,8 +177,26 @@ export const makeConfig = (
       const value = overrides[setting] ?? Option.getOrUndefined(yield* Config.option(Config.String(name)))
       if (value !== undefined) urls[setting] = value
     }
-    return yield* make({ ...common, ...urls })
+    return yield* build({ ...overrides, ...common, ...urls })
   })
+
+/**
+ * The `LlmBackend` alone (its extras share a pipeline only when built together: see `build`).
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options = {}): Effect.Effect<BackendService, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
+  Effect.map(build(options), (services) => services.backend)
+
+/**
+ * The `LlmBackend` alone, configured from the environment (see `buildConfig`).
+ *
+ * @since 0.1.0
+ */
+export const makeConfig = (
+  overrides: Partial<Options> = {}
+): Effect.Effect<BackendService, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
+  Effect.map(buildConfig(overrides), (services) => services.backend)
 
 const context = (services: Services) =>
   Context.make(LlmBackend, services.backend).pipe(
@@ -195,10 +213,10 @@ const context = (services: Services) =>
 export const layer = (
   options: Options = {}
 ): Layer.Layer<LlmBackend | Reranker.Reranker | OpeaApi.OpeaApi, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(make(options), context))
+  Layer.effectContext(Effect.map(build(options), context))
 
 /**
- * The layer configured from the environment (see `makeConfig`).
+ * The layer configured from the environment (see `buildConfig`).
  *
  * @since 0.1.0
  */
@@ -208,4 +226,4 @@ export const layerConfig = (
   LlmBackend | Reranker.Reranker | OpeaApi.OpeaApi,
   BackendConfig.BackendConfigError | Config.ConfigError,
   HttpClient.HttpClient
-> => Layer.effectContext(Effect.map(makeConfig(overrides), context))
+> => Layer.effectContext(Effect.map(buildConfig(overrides), context))

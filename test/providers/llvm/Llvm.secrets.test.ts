@@ -72,11 +72,11 @@ describe("LLVM configuration", () => {
 
   it.effect("no key is required; a bad base URL or route fails at build naming it", () =>
     Effect.gen(function*() {
-      const ok = yield* Llvm.makeConfig().pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(env({})))
+      const ok = yield* Llvm.buildConfig().pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(env({})))
       assert.strictEqual(ok.backend.provider, "llvm")
-      const badUrl = yield* Effect.flip(Llvm.makeConfig().pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(env({ LLVM_BASE_URL: "localhost:8090" }))))
+      const badUrl = yield* Effect.flip(Llvm.buildConfig().pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(env({ LLVM_BASE_URL: "localhost:8090" }))))
       assert.strictEqual(badUrl._tag === "BackendConfigError" ? badUrl.setting : undefined, "baseUrl")
-      const badRoute = yield* Effect.flip(Llvm.makeConfig().pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(env({ LLVM_COMPLETIONS_ROUTE: "v1/completions" }))))
+      const badRoute = yield* Effect.flip(Llvm.buildConfig().pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(env({ LLVM_COMPLETIONS_ROUTE: "v1/completions" }))))
       assert.strictEqual(badRoute._tag === "BackendConfigError" ? badRoute.setting : undefined, "routes.completions")
     }))
 })

@@ -132,7 +132,7 @@ describe("routes", () => {
 
   it.effect("bad route templates fail at build naming the route", () =>
     Effect.gen(function*() {
-      const build = (routes: Llvm.Options["routes"]) => Effect.flip(Llvm.make({ routes }).pipe(Effect.provide(FetchHttpClient.layer)))
+      const build = (routes: Llvm.Options["routes"]) => Effect.flip(Llvm.build({ routes }).pipe(Effect.provide(FetchHttpClient.layer)))
       assert.strictEqual((yield* build({ infer: "models/{model}/infer" })).setting, "routes.infer")
       assert.strictEqual((yield* build({ infer: "/infer" })).setting, "routes.infer")
       assert.strictEqual((yield* build({ model: "/models/{id}" })).setting, "routes.model")

@@ -67,7 +67,7 @@ export const route: FakeServer.Handler = (request) => {
 export const setup = (handler: FakeServer.Handler = route, options: Llvm.Options = {}) =>
   Effect.gen(function*() {
     const server = yield* FakeServer.make(handler)
-    const services = yield* Llvm.make({
+    const services = yield* Llvm.build({
       baseUrl: server.url,
       model: "tiny",
       policy: { maxRetries: 0, circuitBreaker: false },

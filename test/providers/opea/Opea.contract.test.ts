@@ -24,7 +24,7 @@ describe.skipIf(!Shared.available)(`OPEA OpenAI-style requests against the OpenA
       const { client, verdicts } = yield* Steady.recording
       const unprefixed = HttpClient.mapRequest(client, (request) =>
         HttpClientRequest.setUrl(request, request.url.replace(/^(https?:\/\/[^/]+)\/v1\//, "$1/")))
-      const { backend } = yield* Opea.make({
+      const { backend } = yield* Opea.build({
         baseUrl: steady.url,
         apiKey: Redacted.make("opea-contract-token"),
         model: "Intel/neural-chat-7b-v3-3",

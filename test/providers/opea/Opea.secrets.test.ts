@@ -67,7 +67,7 @@ describe("the OPEA key never leaks", () => {
 })
 
 describe("OPEA configuration", () => {
-  const build = (options: Opea.Options) => Effect.flip(Opea.make(options).pipe(Effect.provide(FetchHttpClient.layer)))
+  const build = (options: Opea.Options) => Effect.flip(Opea.build(options).pipe(Effect.provide(FetchHttpClient.layer)))
   const env = (vars: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromEnv({ env: vars }))
 
   it.effect("a bad per-service URL fails at build naming it; credentials in a URL are refused", () =>
@@ -105,7 +105,7 @@ describe("OPEA configuration", () => {
 
   it.live("no key is needed: an empty environment builds against the default gateway URL", () =>
     Effect.gen(function*() {
-      const services = yield* Opea.makeConfig().pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(env({})))
+      const services = yield* Opea.buildConfig().pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(env({})))
       assert.strictEqual(services.backend.provider, "opea")
       assert.isTrue(services.backend.capabilities.chat && services.backend.capabilities.embed)
     }))

@@ -91,7 +91,7 @@ export const route: FakeServer.Handler = (request) => {
 export const setup = (handler: FakeServer.Handler = route, options: Opea.Options = {}) =>
   Effect.gen(function*() {
     const server = yield* FakeServer.make(handler)
-    const services = yield* Opea.make({
+    const services = yield* Opea.build({
       baseUrl: server.url,
       model: "Intel/neural-chat-7b-v3-3",
       embeddingModel: "BAAI/bge-base-en-v1.5",
