@@ -85,7 +85,10 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
     ...spec.http,
     provider: spec.provider,
     baseUrl,
-    secrets: keys.map((key) => key.value)
+    secrets: keys.map((key) => key.value),
+    maxResponseBytes: policy.maxResponseBytes,
+    maxEventBytes: policy.maxEventBytes,
+    malformedEvents: policy.malformedEvents
   })
   return { http, provider: spec.translate(http), apiKey, keys, model, embeddingModel, policy }
 })
