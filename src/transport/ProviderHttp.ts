@@ -207,7 +207,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       if (problem === undefined) continue
       const field = name === options.requestIdHeader
         ? "options.requestId"
-        : call.apiKey !== undefined && Redacted.value(call.apiKey) === value
+        : call.apiKey !== undefined && value.includes(Redacted.value(call.apiKey))
         ? "apiKey"
         : `headers.${name}`
       return fail(call, new LlmError.InvalidRequest({ field, detail: `header ${name} ${problem}` }))
