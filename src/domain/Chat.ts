@@ -79,7 +79,13 @@ export class ChatResponse extends Schema.Class<ChatResponse>("effect-llm-backend
   /** Our id for the logical call (also sent as a header). */
   requestId: Schema.optionalKey(Schema.String),
   /** The provider's request id header, for support tickets. */
-  providerRequestId: Schema.optionalKey(Schema.String)
+  providerRequestId: Schema.optionalKey(Schema.String),
+  /**
+   * What the decoder had to leave out: a malformed stream event skipped
+   * (policy `malformedEvents: "skip"`) or a part of a kind it does not know.
+   * When present the answer may have a gap.
+   */
+  warnings: Schema.optionalKey(Schema.Array(Schema.String))
 }) {
   /** All text parts joined. */
   get text(): string {

@@ -74,7 +74,10 @@ export class Finish extends Schema.TaggedClass<Finish>()("Finish", {
 }) {}
 
 /**
- * Response metadata: the provider's response id and the answering model.
+ * Response metadata: the provider's response id and the answering model;
+ * `warnings` when the decoder had to leave something out at this point of
+ * the stream (a skipped malformed event, an unknown part), so the answer may
+ * have a gap. Later metadata chunks add to earlier ones.
  *
  * @since 0.1.0
  */
@@ -82,8 +85,16 @@ export class Metadata extends Schema.TaggedClass<Metadata>()("Metadata", {
   id: Schema.optionalKey(Schema.String),
   model: Schema.optionalKey(Schema.String),
   requestId: Schema.optionalKey(Schema.String),
-  providerRequestId: Schema.optionalKey(Schema.String)
+  providerRequestId: Schema.optionalKey(Schema.String),
+  warnings: Schema.optionalKey(Schema.Array(Schema.String))
 }) {}
+
+/**
+ * A metadata chunk carrying only a warning.
+ *
+ * @since 0.1.0
+ */
+export const warning = (text: string): Metadata => new Metadata({ warnings: [text] })
 
 /**
  * Any stream chunk.
@@ -128,6 +139,7 @@ class Collector {
   finish: Finish | undefined
   usage: Usage | undefined
   meta: { id?: string; model?: string; requestId?: string; providerRequestId?: string } = {}
+  warnings: Array<string> = []
   constructor(readonly provider: string) {}
 
   add(chunk: ChatChunk): this {
@@ -147,9 +159,12 @@ class Collector {
       case "Finish":
         this.finish = chunk
         break
-      case "Metadata":
-        this.meta = { ...this.meta, ...chunk }
+      case "Metadata": {
+        const { warnings, ...meta } = chunk
+        this.meta = { ...this.meta, ...omitUndefined(meta) }
+        if (warnings !== undefined) this.warnings.push(...warnings)
         break
+      }
     }
     return this
   }
@@ -172,7 +187,8 @@ class Collector {
         providerRequestId,
         refusal: this.refusal,
         rawFinishReason: this.finish?.raw,
-        usage: this.usage
+        usage: this.usage,
+        warnings: this.warnings.length > 0 ? this.warnings : undefined
       })
     })
   }

@@ -38,7 +38,11 @@ export interface Entry {
   readonly answer: FakeServer.Handler
   /** The header the key travels in, as the server sees it. */
   readonly sentKey: (request: FakeServer.Recorded) => string | undefined
+  /** A stream answering "Hel" + "lo" (then finishing) with one unparseable event between the two. */
+  readonly malformedStream: FakeServer.Action
 }
+
+const GARBAGE = "{\"unterminated"
 
 const streamed = (request: FakeServer.Recorded) =>
   request.headers["accept"] === "text/event-stream" || (request.json as { stream?: boolean } | undefined)?.stream === true
@@ -59,7 +63,11 @@ export const all: ReadonlyArray<Entry> = [
     basePath: "/v1",
     build: (options) => OpenAi.make(options).pipe(Effect.provide(FetchHttpClient.layer)),
     answer: openAiAnswer,
-    sentKey: bearer
+    sentKey: bearer,
+    malformedStream: {
+      kind: "chunks",
+      chunks: FakeServer.sse([OpenAiFixtures.chunk({ content: "Hel" }), GARBAGE, OpenAiFixtures.chunk({ content: "lo" }, "stop")])
+    }
   },
   {
     name: "groq",
@@ -67,7 +75,11 @@ export const all: ReadonlyArray<Entry> = [
     basePath: "/openai/v1",
     build: (options) => Groq.make(options).pipe(Effect.provide(FetchHttpClient.layer)),
     answer: openAiAnswer,
-    sentKey: bearer
+    sentKey: bearer,
+    malformedStream: {
+      kind: "chunks",
+      chunks: FakeServer.sse([OpenAiFixtures.chunk({ content: "Hel" }), GARBAGE, OpenAiFixtures.chunk({ content: "lo" }, "stop")])
+    }
   },
   {
     name: "anthropic",
@@ -80,7 +92,20 @@ export const all: ReadonlyArray<Entry> = [
         : streamed(request)
         ? { kind: "chunks", chunks: AnthropicFixtures.textStream(["Hi"]) }
         : { kind: "json", body: AnthropicFixtures.message() },
-    sentKey: (request) => request.headers["x-api-key"]
+    sentKey: (request) => request.headers["x-api-key"],
+    malformedStream: {
+      kind: "chunks",
+      chunks: [
+        AnthropicFixtures.messageStart(3),
+        AnthropicFixtures.blockStart(0, AnthropicFixtures.text("")),
+        AnthropicFixtures.textDelta(0, "Hel"),
+        `event: content_block_delta\ndata: ${GARBAGE}\n\n`,
+        AnthropicFixtures.textDelta(0, "lo"),
+        AnthropicFixtures.blockStop(0),
+        AnthropicFixtures.messageDelta("end_turn", 2),
+        AnthropicFixtures.messageStop
+      ]
+    }
   },
   {
     name: "gemini",
@@ -93,7 +118,11 @@ export const all: ReadonlyArray<Entry> = [
         : request.url.includes(":stream")
         ? { kind: "chunks", chunks: GeminiFixtures.sse([GeminiFixtures.frame([{ text: "Hi" }], "STOP")]) }
         : { kind: "json", body: GeminiFixtures.response() },
-    sentKey: (request) => request.headers["x-goog-api-key"]
+    sentKey: (request) => request.headers["x-goog-api-key"],
+    malformedStream: {
+      kind: "chunks",
+      chunks: GeminiFixtures.sse([GeminiFixtures.frame([{ text: "Hel" }]), GARBAGE, GeminiFixtures.frame([{ text: "lo" }], "STOP")])
+    }
   },
   {
     // Ollama takes no key itself; a proxy in front of it may want a Bearer token.
@@ -107,7 +136,8 @@ export const all: ReadonlyArray<Entry> = [
         : streamed(request)
         ? OllamaFixtures.stream([OllamaFixtures.chatLine("Hi"), OllamaFixtures.chatDone()])
         : { kind: "json", body: OllamaFixtures.chatReply() },
-    sentKey: bearer
+    sentKey: bearer,
+    malformedStream: OllamaFixtures.stream([OllamaFixtures.chatLine("Hel"), GARBAGE, OllamaFixtures.chatLine("lo"), OllamaFixtures.chatDone()])
   }
 ]
 

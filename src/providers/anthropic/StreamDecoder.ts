@@ -58,13 +58,15 @@ class Assembler {
     try {
       json = JSON.parse(event.data)
     } catch {
-      return Effect.fail(this.invalid(`${event.event} event data is not JSON`, event.data))
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, `${event.event} event data is not JSON`, event.data)
     }
     if (event.event === "error" || (typeof json === "object" && json !== null && "type" in json && json.type === "error")) {
       return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     }
     const decoded = decodeEvent(json)
-    if (decoded._tag === "Failure") return Effect.fail(this.invalid(decoded.failure.message, event.data))
+    if (decoded._tag === "Failure") {
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, event.data)
+    }
     const out = this.apply(decoded.success)
     if (typeof out === "string") return Effect.fail(this.invalid(out, event.data))
     if (!this.contentSent && out.some(Chunk.isContent)) this.contentSent = true

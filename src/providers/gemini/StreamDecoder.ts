@@ -50,12 +50,12 @@ class Assembler implements ChunkStream.Assembler<SseEvent> {
     try {
       json = JSON.parse(data)
     } catch {
-      return this.fail(new LlmError.InvalidResponse({ detail: "stream event is not JSON", snippet: this.http.snippet(data) }))
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, "stream event is not JSON", data)
     }
     if (isErrorObject(json)) return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     const decoded = decodeFrame(json)
     if (decoded._tag === "Failure") {
-      return this.fail(new LlmError.InvalidResponse({ detail: decoded.failure.message, snippet: this.http.snippet(data) }))
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, data)
     }
     return this.onFrame(decoded.success)
   }
