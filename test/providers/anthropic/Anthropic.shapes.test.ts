@@ -45,7 +45,11 @@ describe("Anthropic stream shapes", () => {
 
   it.live("a message_start for another message still fails", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(collect([startWith({}), Fixtures.blockStart(0, Fixtures.text("")), startWith({ id: "msg_2" })]))
+      const { backend } = yield* setup(() => ({
+        kind: "chunks",
+        chunks: [startWith({}), Fixtures.blockStart(0, Fixtures.text("")), startWith({ id: "msg_2" })]
+      }))
+      const error = yield* Effect.flip(Stream.runDrain(backend.stream(hi)))
       assert.strictEqual(error.reason._tag, "InvalidResponse")
     }))
 
