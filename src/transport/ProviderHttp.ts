@@ -6,14 +6,14 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Option, Redacted, Schema, Stream } from "effect"
-import { FetchHttpClient, Headers, HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { Clock, Effect, type Redacted, Schema, Stream } from "effect"
+import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import * as LlmError from "../LlmError.ts"
 import * as Body from "./Body.ts"
 import * as Classify from "./Classify.ts"
 import * as ClientSpan from "./ClientSpan.ts"
 import * as EventStream from "./EventStream.ts"
-import * as HeaderSafety from "./HeaderSafety.ts"
+import * as Outbound from "./Outbound.ts"
 import * as Redact from "./Redact.ts"
 
 /**
@@ -199,22 +199,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return request
   }
 
-  // The last guard before fetch: a value fetch would refuse is the caller's
-  // mistake (not a network fault to retry), named by its field.
-  const unsafeHeader = (request: HttpClientRequest.HttpClientRequest, call: CallContext): LlmError.LlmError | undefined => {
-    for (const [name, value] of Object.entries(request.headers)) {
-      const problem = HeaderSafety.nameProblem(name) ?? HeaderSafety.valueProblem(value)
-      if (problem === undefined) continue
-      const field = name === options.requestIdHeader
-        ? "options.requestId"
-        : call.apiKey !== undefined && value.includes(Redacted.value(call.apiKey))
-        ? "apiKey"
-        : `headers.${name}`
-      return fail(call, new LlmError.InvalidRequest({ field, detail: `header ${name} ${problem}` }))
-    }
-    return undefined
-  }
-
   // A kept header value may echo anything the server saw, a key included.
   const providerRequestId = (headers: Readonly<Record<string, string>>) => {
     for (const name of idHeaders) {
@@ -224,87 +208,26 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return undefined
   }
 
-  // Once headers are in, any failure reading the body is the connection's
-  // (undici reports a dropped socket as a body decode error: "terminated").
-  const transportError = (call: CallContext, error: HttpClientError.HttpClientError, phase: "send" | "body") => {
-    const reason = error.reason
-    const text = Redact.snippet(reason.description ?? String(reason.cause ?? reason._tag), secrets)
-    if (phase === "body") return fail(call, new LlmError.Network({ detail: `connection lost while reading the body: ${text}` }))
-    switch (reason._tag) {
-      case "TransportError":
-        return fail(call, new LlmError.Network({ detail: text }))
-      case "EncodeError":
-      case "InvalidUrlError":
-        return fail(call, new LlmError.InvalidRequest({ detail: text }))
-      default:
-        return fail(call, new LlmError.InvalidResponse({ detail: text }))
-    }
-  }
+  const transportError = (call: CallContext, error: HttpClientError.HttpClientError, phase: "send" | "body") =>
+    fail(call, Outbound.transportReason(error, phase, snippet))
 
-  // Redirects are never followed, whatever client the user provides: a fetch
-  // following one would carry the key to another origin (and hand back that
-  // origin's answer as ours). The Node clients do not follow them at all.
-  const execute = (request: HttpClientRequest.HttpClientRequest) =>
-    Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) => {
-      const manual = Effect.provideService(client.execute(request), FetchHttpClient.RequestInit, {
-        ...Option.getOrUndefined(init),
-        redirect: "manual"
-      })
-      return secretHeaders.length === 0
-        ? manual
-        : Effect.flatMap(Headers.CurrentRedactedNames, (names) =>
-          Effect.provideService(manual, Headers.CurrentRedactedNames, [...names, ...secretHeaders]))
-    })
-
-  const redirected = (call: CallContext, response: HttpClientResponse.HttpClientResponse) => {
-    const location = response.headers["location"]
-    let host = "an unreadable Location"
-    if (location === undefined) host = "no Location"
-    else {
-      try {
-        host = `host ${new URL(location, response.request.url).host}`
-      } catch {
-        // keep "an unreadable Location": the URL itself is never shown
-      }
-    }
-    return fail(
-      call,
-      new LlmError.InvalidResponse({
-        detail: `redirect (HTTP ${response.status}) to ${Redact.scrub(host, secrets)} refused: API calls never follow redirects`
-      }),
-      { status: response.status, providerRequestId: providerRequestId(response.headers) }
-    )
-  }
-
-  const redaction: ClientSpan.Redaction = { secretHeaders, scrub: (text) => Redact.scrub(text, secrets) }
-
-  const spanAttributes = (request: HttpClientRequest.HttpClientRequest, call: CallContext) => {
-    const url = new URL(request.url)
-    for (const [key, value] of request.urlParams.params) {
-      url.searchParams.append(key, typeof value === "string" ? value : "<redacted>")
-    }
-    return {
-      "http.request.method": request.method,
-      "url.full": Redact.scrub(url.toString(), secrets),
-      "server.address": url.hostname,
-      "llm.provider": options.provider,
-      "llm.request_id": call.requestId,
-      ...(call.keyName === undefined ? {} : { "llm.key_name": call.keyName })
-    }
-  }
+  const scrub = (text: string) => Redact.scrub(text, secrets)
+  const redaction: ClientSpan.Redaction = { secretHeaders, scrub }
 
   const send = (spec: RequestSpec, call: CallContext) => {
     const request = build(spec, call)
-    const unsafe = unsafeHeader(request, call)
-    if (unsafe !== undefined) return Effect.fail(unsafe)
-    return ClientSpan.around(request, spanAttributes(request, call), redaction, (outgoing) =>
-      execute(outgoing).pipe(
+    const unsafe = Outbound.unsafeHeader(request, { requestIdHeader: options.requestIdHeader, apiKey: call.apiKey })
+    if (unsafe !== undefined) return Effect.fail(fail(call, unsafe))
+    const attributes = Outbound.spanAttributes(request, { provider: options.provider, ...call }, scrub)
+    return ClientSpan.around(request, attributes, redaction, (outgoing) =>
+      Outbound.execute(client, outgoing, secretHeaders).pipe(
         Effect.mapError((error) => transportError(call, error, "send")),
         Effect.tap((response) => call.onHeaders === undefined ? Effect.void : call.onHeaders(response.headers)),
         Effect.flatMap((response) => {
           if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
           if (response.status >= 300 && response.status < 400) {
-            return Effect.andThen(Body.discard(response), Effect.fail(redirected(call, response)))
+            const extra = { status: response.status, providerRequestId: providerRequestId(response.headers) }
+            return Effect.andThen(Body.discard(response), Effect.fail(fail(call, Outbound.redirected(response, scrub), extra)))
           }
           return failure(call, response)
         })
