@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Metric, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import type { HttpClientResponse } from "effect/http"
 
 /**
@@ -80,21 +80,3 @@ export const readText = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, max: numb
  */
 export const discard = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
   Effect.ignore(Stream.runHead(response.stream))
-
-/**
- * Stream events dropped by `malformedEvents: "skip"`, by provider.
- *
- * @since 0.1.0
- */
-export const malformedEventsTotal = Metric.counter("llm_malformed_events_total", {
-  description: "Unparseable stream events skipped under malformedEvents: skip",
-  incremental: true
-})
-
-/**
- * Counts one skipped event for `provider`.
- *
- * @since 0.1.0
- */
-export const countMalformed = (provider: string): Effect.Effect<void> =>
-  Metric.update(Metric.withAttributes(malformedEventsTotal, { provider }), 1)

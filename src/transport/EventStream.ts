@@ -12,6 +12,25 @@ import { Sse } from "effect/encoding"
 import { mapBatches } from "../internal/Batches.ts"
 
 /**
+ * A line of a newline-delimited stream grew past the cap before it ended.
+ *
+ * @since 0.1.0
+ */
+export class LineTooLarge extends Data.TaggedError("LineTooLarge")<{ readonly maxLineSize: number }> {
+  override get message(): string {
+    return `a stream line exceeded ${this.maxLineSize} characters`
+  }
+}
+
+/**
+ * The default cap on one line or event (8 MiB of text): a server that never
+ * ends a line must not grow our memory without bound.
+ *
+ * @since 0.1.0
+ */
+export const DEFAULT_MAX_EVENT_SIZE = 8 * 1024 * 1024
+
+/**
  * One SSE event: its `event:` name (default `message`) and `data:` text.
  *
  * @since 0.1.0
@@ -47,25 +66,6 @@ export const decodeSse = <E, R>(
       return Effect.succeed(out)
     })
   })
-
-/**
- * A line of a newline-delimited stream grew past the cap before it ended.
- *
- * @since 0.1.0
- */
-export class LineTooLarge extends Data.TaggedError("LineTooLarge")<{ readonly maxLineSize: number }> {
-  override get message(): string {
-    return `a stream line exceeded ${this.maxLineSize} characters`
-  }
-}
-
-/**
- * The default cap on one line or event (8 MiB of text): a server that never
- * ends a line must not grow our memory without bound.
- *
- * @since 0.1.0
- */
-export const DEFAULT_MAX_EVENT_SIZE = 8 * 1024 * 1024
 
 /**
  * Decodes a newline-delimited byte stream into its non-blank lines (CRLF or

@@ -13,6 +13,7 @@ import * as Body from "./Body.ts"
 import * as Classify from "./Classify.ts"
 import * as ClientSpan from "./ClientSpan.ts"
 import * as EventStream from "./EventStream.ts"
+import * as MalformedEvents from "./MalformedEvents.ts"
 import * as Outbound from "./Outbound.ts"
 import * as Redact from "./Redact.ts"
 
@@ -325,7 +326,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     malformedEvents === "fail"
       ? Effect.fail(fail(call, new LlmError.InvalidResponse({ detail, snippet: snippet(data) }), { providerRequestId }))
       : Effect.as(
-        Body.countMalformed(options.provider),
+        MalformedEvents.countMalformed(options.provider),
         `a malformed stream event was skipped (${Redact.snippet(detail, secrets, 120)}); the answer may have a gap`
       )
 

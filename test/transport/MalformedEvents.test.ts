@@ -8,13 +8,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Metric, Stream } from "effect"
 import { ChatChunk, Message, Policy } from "../../src/index.ts"
-import * as Body from "../../src/transport/Body.ts"
+import * as MalformedEvents from "../../src/transport/MalformedEvents.ts"
 import * as Providers from "../support/Providers.ts"
 
 const hi = { messages: [Message.user("Hi")] }
 
 const skipped = (provider: string) =>
-  Effect.map(Metric.value(Metric.withAttributes(Body.malformedEventsTotal, { provider })), (state) => state.count)
+  Effect.map(Metric.value(Metric.withAttributes(MalformedEvents.malformedEventsTotal, { provider })), (state) => state.count)
 
 describe("malformed stream events", () => {
   for (const entry of Providers.all) {
