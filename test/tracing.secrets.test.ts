@@ -53,4 +53,19 @@ describe("spans never carry a key", () => {
         assert.notInclude(rendered, entry.key.slice(8, 28), "a telling piece of the key")
       }))
   }
+
+  it.live("the transport's span keeps the useful attributes and still propagates the trace", () =>
+    Effect.gen(function*() {
+      const entry = Providers.all[0]!
+      const recorder = RecordingTracer.make()
+      const { backend, server } = yield* Providers.setup(entry, entry.answer)
+      yield* backend.chat(hi).pipe(Effect.withSpan("caller"), RecordingTracer.provide(recorder))
+      const client = recorder.spans.find((span) => span.kind === "client")!
+      assert.strictEqual(client.attributes.get("http.request.method"), "POST")
+      assert.strictEqual(client.attributes.get("http.response.status_code"), 200)
+      assert.strictEqual(client.attributes.get("url.path"), "/v1/chat/completions")
+      assert.strictEqual(client.attributes.get("llm.provider"), entry.name)
+      assert.strictEqual(client.parent._tag, "Some", "a child of the caller's span")
+      assert.include(server.requests[0]!.headers["traceparent"] ?? "", client.spanId)
+    }))
 })

@@ -96,10 +96,14 @@ export const spanAttributes = (
   for (const [key, value] of request.urlParams.params) {
     url.searchParams.append(key, typeof value === "string" ? value : "<redacted>")
   }
+  const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port)
   return {
     "http.request.method": request.method,
     "url.full": scrub(url.toString()),
+    "url.path": scrub(url.pathname),
+    "url.scheme": url.protocol.slice(0, -1),
     "server.address": url.hostname,
+    "server.port": port,
     "llm.provider": context.provider,
     "llm.request_id": context.requestId,
     ...(context.keyName === undefined ? {} : { "llm.key_name": context.keyName })
