@@ -173,7 +173,7 @@ class Assembler {
       default:
         // thinking, redacted_thinking, server_tool_use, web_search_tool_result, ...
         this.blocks.set(index, { kind: "skipped" })
-        return none
+        return FromWire.isNonAnswerBlock(block.type) ? none : [Chunk.warning(FromWire.skippedWarning(block.type))]
     }
   }
 

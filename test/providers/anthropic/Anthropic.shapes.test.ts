@@ -105,3 +105,37 @@ describe("Anthropic stream shapes", () => {
       assert.strictEqual(chunks.filter((chunk) => chunk._tag === "ToolCall").length, 1, "the call is emitted once")
     }))
 })
+
+describe("Anthropic blocks of types we do not translate", () => {
+  it.live("thinking and server-tool blocks are skipped quietly; an unknown type with a warning", () =>
+    Effect.gen(function*() {
+      const response = yield* collect([
+        startWith({}),
+        Fixtures.blockStart(0, Fixtures.thinking("hmm")),
+        Fixtures.blockStop(0),
+        Fixtures.blockStart(1, { type: "web_search_tool_result", tool_use_id: "srvtoolu_1", content: [] }),
+        Fixtures.blockStop(1),
+        Fixtures.blockStart(2, { type: "hologram", data: "..." }),
+        Fixtures.blockStop(2),
+        Fixtures.blockStart(3, Fixtures.text("")),
+        Fixtures.textDelta(3, "Done."),
+        Fixtures.blockStop(3),
+        Fixtures.messageDelta("end_turn", 3),
+        Fixtures.messageStop
+      ])
+      assert.strictEqual(response.text, "Done.")
+      assert.strictEqual(response.warnings?.length, 1)
+      assert.include(response.warnings?.[0] ?? "", "hologram")
+    }))
+
+  it.live("the same in a non-streamed message", () =>
+    Effect.gen(function*() {
+      const { backend } = yield* setup(() => ({
+        kind: "json",
+        body: Fixtures.message({ content: [Fixtures.thinking("hmm"), { type: "hologram" }, Fixtures.text("Done.")] })
+      }))
+      const response = yield* backend.chat(hi)
+      assert.strictEqual(response.text, "Done.")
+      assert.deepStrictEqual(response.warnings?.map((w) => w.includes("hologram")), [true])
+    }))
+})
