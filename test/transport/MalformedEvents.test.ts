@@ -6,7 +6,7 @@
  * reported on a Metadata chunk and the collected response's `warnings`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Metric, Stream } from "effect"
+import { ConfigProvider, Effect, Metric, Stream } from "effect"
 import { ChatChunk, Message, Policy } from "../../src/index.ts"
 import * as MalformedEvents from "../../src/transport/MalformedEvents.ts"
 import * as Providers from "../support/Providers.ts"
@@ -50,5 +50,18 @@ describe("malformed stream events", () => {
       assert.strictEqual(error.setting, "malformedEvents")
       const fromFile = yield* Policy.inputFromJson("p", { p: { malformed_events: "skip", max_response_bytes: 1024, max_event_bytes: 512 } })
       assert.deepStrictEqual(fromFile, { malformedEvents: "skip", maxResponseBytes: 1024, maxEventBytes: 512 })
+    }))
+
+  it.effect("the caps and malformed_events read from <PREFIX>_* variables", () =>
+    Effect.gen(function*() {
+      const env = { OPENAI_MAX_RESPONSE_BYTES: "2048", OPENAI_MAX_EVENT_BYTES: "1024", OPENAI_MALFORMED_EVENTS: "skip" }
+      const policy = yield* Policy.fromEnvironment("openai", "OPENAI").pipe(
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+      )
+      assert.deepStrictEqual([policy.maxResponseBytes, policy.maxEventBytes, policy.malformedEvents], [2048, 1024, "skip"])
+      const bad = yield* Effect.flip(Policy.fromEnvironment("openai", "OPENAI").pipe(
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { OPENAI_MAX_RESPONSE_BYTES: "0" } })))
+      ))
+      assert.strictEqual(bad._tag === "BackendConfigError" ? bad.setting : undefined, "OPENAI_MAX_RESPONSE_BYTES")
     }))
 })
