@@ -108,10 +108,10 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
   }
   // Every form of a key that might come back in a body is scrubbed: the one
   // sent and the one configured.
+  const configured = [...(options.apiKey === undefined ? [] : [options.apiKey]), ...(options.apiKeys ?? []).map((key) => key.value)]
   const secrets = [
     ...keys.map((key) => key.value),
-    ...given.map((key) => key.value).filter((raw) => Redacted.value(raw) !== Redacted.value(raw).trim()),
-    ...(options.apiKey !== undefined && Redacted.value(options.apiKey) !== Redacted.value(options.apiKey).trim() ? [options.apiKey] : [])
+    ...configured.filter((raw) => Redacted.value(raw) !== Redacted.value(raw).trim())
   ]
   const model = yield* BackendConfig.nonEmpty(spec.provider, "model", options.model)
   const embeddingModel = yield* BackendConfig.nonEmpty(spec.provider, "embeddingModel", options.embeddingModel)

@@ -112,4 +112,16 @@ describe("keys with surrounding whitespace", () => {
       assert.isDefined(response.providerRequestId)
       Secrets.assertNoSecret(response, KEY, "response")
     }))
+
+  it.live("pool keys are trimmed too", () =>
+    Effect.gen(function*() {
+      const server = yield* FakeServer.make(() => ({ kind: "json", body: OpenAiFixtures.completion({}) }))
+      const backend = yield* OpenAi.make({
+        apiKeys: [{ name: "a", value: Redacted.make(`  ${KEY}\r\n`) }],
+        baseUrl: `${server.url}/v1`,
+        model: "m"
+      }).pipe(Effect.provide(FetchHttpClient.layer))
+      yield* backend.chat(hi)
+      assert.strictEqual(server.requests[0]!.headers["authorization"], `Bearer ${KEY}`)
+    }))
 })
