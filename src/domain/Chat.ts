@@ -82,7 +82,13 @@ export class ChatResponse extends Schema.Class<ChatResponse>("effect-llm-backend
   /** The provider's request id header, for support tickets. */
   providerRequestId: Schema.optionalKey(Schema.String),
   /** Present when a response cache served this answer. */
-  cache: Schema.optionalKey(CacheHit)
+  cache: Schema.optionalKey(CacheHit),
+  /**
+   * What the decoder had to leave out: a malformed stream event skipped
+   * (policy `malformedEvents: "skip"`) or a part of a kind it does not know.
+   * When present the answer may have a gap.
+   */
+  warnings: Schema.optionalKey(Schema.Array(Schema.String))
 }) {
   /** All text parts joined. */
   get text(): string {

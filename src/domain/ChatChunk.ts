@@ -77,6 +77,9 @@ export class Finish extends Schema.TaggedClass<Finish>()("Finish", {
 /**
  * Response metadata: the provider's response id and the answering model;
  * `cache` when a response cache replays a stored answer.
+ * `warnings` when the decoder had to leave something out at this point of
+ * the stream (a skipped malformed event, an unknown part), so the answer may
+ * have a gap. Later metadata chunks add to earlier ones.
  *
  * @since 0.1.0
  */
@@ -87,7 +90,8 @@ export class Metadata extends Schema.TaggedClass<Metadata>()("Metadata", {
   model: Schema.optionalKey(Schema.String),
   requestId: Schema.optionalKey(Schema.String),
   providerRequestId: Schema.optionalKey(Schema.String),
-  cache: Schema.optionalKey(CacheHit)
+  cache: Schema.optionalKey(CacheHit),
+  warnings: Schema.optionalKey(Schema.Array(Schema.String))
 }) {}
 
 /**
@@ -104,6 +108,13 @@ export class Reset extends Schema.TaggedClass<Reset>()("Reset", {
   from: Schema.optionalKey(Schema.String),
   to: Schema.optionalKey(Schema.String)
 }) {}
+
+/**
+ * A metadata chunk carrying only a warning.
+ *
+ * @since 0.1.0
+ */
+export const warning = (text: string): Metadata => new Metadata({ warnings: [text] })
 
 /**
  * Any stream chunk.
@@ -149,6 +160,7 @@ class Collector {
   finish: Finish | undefined
   usage: Usage | undefined
   meta: { provider?: string; id?: string; model?: string; requestId?: string; providerRequestId?: string; cache?: CacheHit } = {}
+  warnings: Array<string> = []
   constructor(readonly provider: string) {}
 
   add(chunk: ChatChunk): this {
@@ -160,6 +172,7 @@ class Collector {
         this.finish = undefined
         this.usage = undefined
         this.meta = {}
+        this.warnings = []
         break
       case "TextDelta":
         this.text += chunk.text
@@ -177,8 +190,9 @@ class Collector {
         this.finish = chunk
         break
       case "Metadata": {
-        const { _tag, ...fields } = chunk
-        this.meta = { ...this.meta, ...fields }
+        const { _tag, warnings, ...fields } = chunk
+        this.meta = { ...this.meta, ...omitUndefined(fields) }
+        if (warnings !== undefined) this.warnings.push(...warnings)
         break
       }
     }
@@ -204,7 +218,8 @@ class Collector {
         refusal: this.refusal,
         rawFinishReason: this.finish?.raw,
         usage: this.usage,
-        cache
+        cache,
+        warnings: this.warnings.length > 0 ? this.warnings : undefined
       })
     })
   }

@@ -71,7 +71,14 @@ export const Policy = Schema.Struct({
   /** Client-side limit on requests per minute for the whole backend. */
   requestsPerMinute: Schema.optionalKey(PositiveInt),
   /** Client-side limit on tokens per minute for the whole backend. */
-  tokensPerMinute: Schema.optionalKey(PositiveInt)
+  tokensPerMinute: Schema.optionalKey(PositiveInt),
+  // Transport limits (issue 13): what a hostile or broken server may make us hold.
+  /** Largest non-streaming response body read, in bytes; over it fails `InvalidResponse` (`max_response_bytes`). */
+  maxResponseBytes: PositiveInt,
+  /** Largest single stream event or line, in bytes; over it fails `InvalidResponse` (`max_event_bytes`). */
+  maxEventBytes: PositiveInt,
+  /** An unparseable stream event fails the stream (`fail`), or is dropped and reported as a warning (`skip`). */
+  malformedEvents: Schema.Literals(["fail", "skip"])
 })
 
 /**
@@ -105,7 +112,10 @@ export const defaults: Policy = {
   recentCalls: 100,
   keyStrategy: "round-robin",
   keyCooldown: Duration.seconds(1),
-  quotaCooldown: Duration.hours(1)
+  quotaCooldown: Duration.hours(1),
+  maxResponseBytes: 32 * 1024 * 1024,
+  maxEventBytes: 8 * 1024 * 1024,
+  malformedEvents: "fail"
 }
 
 /**
@@ -198,7 +208,10 @@ export const externalNames: ReadonlyArray<readonly [keyof Policy, string]> = [
   ["keyCooldown", "key_cooldown"],
   ["quotaCooldown", "quota_cooldown"],
   ["requestsPerMinute", "requests_per_minute"],
-  ["tokensPerMinute", "tokens_per_minute"]
+  ["tokensPerMinute", "tokens_per_minute"],
+  ["maxResponseBytes", "max_response_bytes"],
+  ["maxEventBytes", "max_event_bytes"],
+  ["malformedEvents", "malformed_events"]
 ]
 
 const fromExternal = (key: keyof Policy, raw: unknown): unknown => {

@@ -14,6 +14,7 @@ import type * as KeyPool from "../pipeline/KeyPool.ts"
 import * as Pipeline from "../pipeline/Pipeline.ts"
 import * as Policy from "../pipeline/Policy.ts"
 import type { Provider } from "../pipeline/Provider.ts"
+import * as HeaderSafety from "../transport/HeaderSafety.ts"
 import * as ProviderHttp from "../transport/ProviderHttp.ts"
 
 /**
@@ -53,6 +54,12 @@ export interface Spec {
   readonly requiresKey: boolean
   /** Transport settings beyond base URL and secrets (auth header, ids, extra headers, refine). */
   readonly http?: Omit<ProviderHttp.Options, "provider" | "baseUrl" | "secrets"> | undefined
+  /**
+   * The setting each extra header comes from (e.g. `openai-organization` →
+   * `organization`), so a value no header can carry fails naming it.
+   * Default: `headers.<name>`.
+   */
+  readonly headerSettings?: Readonly<Record<string, string>> | undefined
   /** The provider's translation over its transport. */
   readonly translate: (http: ProviderHttp.ProviderHttp) => Provider
 }
@@ -67,22 +74,50 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
   const fail = (setting: string, detail: string) =>
     new BackendConfig.BackendConfigError({ provider: spec.provider, setting, detail })
   const baseUrl = yield* BackendConfig.baseUrl(spec.provider, "baseUrl", options.baseUrl ?? spec.defaultBaseUrl)
-  const apiKey = options.apiKey
-  if (apiKey !== undefined && Redacted.value(apiKey).trim().length === 0) return yield* fail("apiKey", "must not be empty")
-  const keys: ReadonlyArray<KeyPool.KeyConfig> = options.apiKeys ?? (apiKey === undefined ? [] : [{ name: "default", value: apiKey }])
-  if (keys.length === 0 && spec.requiresKey) return yield* fail("apiKey", "required (or apiKeys)")
+  // Keys are trimmed once, here: `$(cat key.txt)` leaves a newline that fetch
+  // would strip on the way out while our scrubbing looked for the raw value.
+  // A key no header can carry (inner line break, non-ASCII) is refused.
+  const checkKey = (setting: string, value: Redacted.Redacted<string>) => {
+    const trimmed = Redacted.value(value).trim()
+    if (trimmed.length === 0) return fail(setting, "must not be empty")
+    const problem = HeaderSafety.valueProblem(trimmed)
+    if (problem !== undefined) return fail(setting, `${problem}; it cannot be sent in a header`)
+    return Redacted.make(trimmed)
+  }
+  let apiKey = options.apiKey
+  if (apiKey !== undefined) {
+    const checked = checkKey("apiKey", apiKey)
+    if (checked instanceof BackendConfig.BackendConfigError) return yield* checked
+    apiKey = checked
+  }
+  const given: ReadonlyArray<KeyPool.KeyConfig> = options.apiKeys ?? (apiKey === undefined ? [] : [{ name: "default", value: apiKey }])
+  if (given.length === 0 && spec.requiresKey) return yield* fail("apiKey", "required (or apiKeys)")
   const seen = new Set<string>()
-  for (const [i, key] of keys.entries()) {
+  const keys: Array<KeyPool.KeyConfig> = []
+  for (const [i, key] of given.entries()) {
     const at = `apiKeys.${i}`
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key.name)) return yield* fail(`${at}.name`, "1-64 letters, digits, '_', '.' or '-'")
     if (seen.has(key.name)) return yield* fail(`${at}.name`, `duplicate key name ${JSON.stringify(key.name)}`)
     seen.add(key.name)
-    if (Redacted.value(key.value).trim().length === 0) return yield* fail(`${at}.value`, "must not be empty")
+    const value = options.apiKeys === undefined ? key.value : checkKey(`${at}.value`, key.value)
+    if (value instanceof BackendConfig.BackendConfigError) return yield* value
     for (const field of ["weight", "maxConcurrent", "requestsPerMinute", "tokensPerMinute"] as const) {
-      const value = key[field]
-      if (value !== undefined && !(Number.isFinite(value) && value > 0)) return yield* fail(`${at}.${field}`, "must be a positive number")
+      const n = key[field]
+      if (n !== undefined && !(Number.isFinite(n) && n > 0)) return yield* fail(`${at}.${field}`, "must be a positive number")
     }
+    keys.push({ ...key, value })
   }
+  for (const [name, value] of Object.entries(spec.http?.headers ?? {})) {
+    const problem = HeaderSafety.nameProblem(name) ?? HeaderSafety.valueProblem(value)
+    if (problem !== undefined) return yield* fail(spec.headerSettings?.[name] ?? `headers.${name}`, problem)
+  }
+  // Every form of a key that might come back in a body is scrubbed: the one
+  // sent and the one configured.
+  const configured = [...(options.apiKey === undefined ? [] : [options.apiKey]), ...(options.apiKeys ?? []).map((key) => key.value)]
+  const secrets = [
+    ...keys.map((key) => key.value),
+    ...configured.filter((raw) => Redacted.value(raw) !== Redacted.value(raw).trim())
+  ]
   const model = yield* BackendConfig.nonEmpty(spec.provider, "model", options.model)
   const embeddingModel = yield* BackendConfig.nonEmpty(spec.provider, "embeddingModel", options.embeddingModel)
   const policy = yield* Policy.make(spec.provider, options.policy)
@@ -90,7 +125,10 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
     ...spec.http,
     provider: spec.provider,
     baseUrl,
-    secrets: keys.map((key) => key.value)
+    secrets,
+    maxResponseBytes: policy.maxResponseBytes,
+    maxEventBytes: policy.maxEventBytes,
+    malformedEvents: policy.malformedEvents
   })
   const transform = options.transformClient
   const http = yield* (transform === undefined ? makeHttp : Effect.updateService(makeHttp, HttpClient.HttpClient, transform))

@@ -6,9 +6,11 @@
  * @since 0.1.0
  */
 import { Effect, Stream } from "effect"
+import * as Chunk from "../domain/ChatChunk.ts"
 import type { ChatChunk } from "../domain/ChatChunk.ts"
 import { mapBatchesSettled } from "../internal/Batches.ts"
 import * as LlmError from "../LlmError.ts"
+import type { CallContext, ProviderHttp } from "../transport/ProviderHttp.ts"
 
 /**
  * Turns one stream's wire events into chunks.
@@ -60,3 +62,19 @@ export const unfinished = (contentSent: boolean, missing: string): LlmError.Reas
   contentSent
     ? new LlmError.StreamTruncated({ detail: `stream ended after content without ${missing}` })
     : new LlmError.Network({ detail: `stream ended before any content without ${missing}` })
+
+/**
+ * An event that did not parse, by the policy's `malformedEvents`: the
+ * stream's `InvalidResponse` (`fail`, the default), or a warning chunk telling
+ * the caller the answer may have a gap (`skip`; the event is counted).
+ *
+ * @since 0.1.0
+ */
+export const malformed = (
+  http: ProviderHttp,
+  call: CallContext,
+  providerRequestId: string | undefined,
+  detail: string,
+  data: string
+): Effect.Effect<ReadonlyArray<ChatChunk>, LlmError.LlmError> =>
+  Effect.map(http.malformed(call, detail, data, providerRequestId), (text) => [Chunk.warning(text)])

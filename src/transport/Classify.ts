@@ -25,9 +25,16 @@ export interface HttpFailure {
 const has = (value: string | undefined, pattern: RegExp) => value !== undefined && pattern.test(value)
 
 const QUOTA_CODE = /insufficient_quota|billing|quota_exceeded/i
-const CONTEXT_CODE = /context_length_exceeded|context_window_exceeded|string_above_max_length/i
+// llama.cpp's llama-server says `type: "exceed_context_size_error"` (with `code` the number 400).
+const CONTEXT_CODE = /context_length_exceeded|context_window_exceeded|string_above_max_length|exceed_context_size/i
+// OpenAI and vLLM: "maximum context length is N tokens"; llama.cpp: "exceeds the
+// available context size"; TGI: "`inputs` tokens + `max_new_tokens` must be <= N".
 const CONTEXT_TEXT =
-  /context length|context window|maximum context|prompt is too long|input is too long|too many tokens|exceeds the model's (maximum|max|context)/i
+  /context length|context window|maximum context|context size|prompt is too long|input is too long|too many tokens|exceeds the model's (maximum|max|context)|inputs`? tokens \+ `?max_new_tokens`? must be <=/i
+// A server that cannot take an input this large answers 5xx on some builds
+// (llama.cpp embeddings over the batch size: "input (602 tokens) is too large
+// to process"): asking again cannot help.
+const TOO_LARGE_TEXT = /too large to process|input \(\d+ tokens\) is too large/i
 const FILTER_CODE = /content_filter|content_policy|responsible_ai|safety/i
 const FILTER_TEXT = /content (management )?policy|flagged by|safety system|blocked by (the )?safety/i
 
@@ -61,8 +68,11 @@ export const classify = (
   // in-stream errors with no status at all).
   if (has(type, /overloaded/i) || said?.status === "UNAVAILABLE") return new LlmError.Overloaded(withWait)
   if (has(code, QUOTA_CODE) || has(type, QUOTA_CODE)) return new LlmError.QuotaExhausted(withWait)
-  if (has(code, CONTEXT_CODE) || (status < 500 && has(message, CONTEXT_TEXT))) {
+  if (has(code, CONTEXT_CODE) || has(type, CONTEXT_CODE) || (status < 500 && has(message, CONTEXT_TEXT))) {
     return new LlmError.ContextLengthExceeded(base)
+  }
+  if (status >= 500 && (has(message, TOO_LARGE_TEXT) || (said === undefined && TOO_LARGE_TEXT.test(failure.body)))) {
+    return new LlmError.InvalidRequest(base)
   }
   if (has(code, FILTER_CODE) || has(type, FILTER_CODE) || (status < 500 && has(message, FILTER_TEXT))) {
     return new LlmError.ContentFiltered(base)

@@ -7,9 +7,28 @@
  *
  * @since 0.1.0
  */
-import { Effect, Stream } from "effect"
+import { Data, Effect, Stream } from "effect"
 import { Sse } from "effect/encoding"
 import { mapBatches } from "../internal/Batches.ts"
+
+/**
+ * A line of a newline-delimited stream grew past the cap before it ended.
+ *
+ * @since 0.1.0
+ */
+export class LineTooLarge extends Data.TaggedError("LineTooLarge")<{ readonly maxLineSize: number }> {
+  override get message(): string {
+    return `a stream line exceeded ${this.maxLineSize} characters`
+  }
+}
+
+/**
+ * The default cap on one line or event (8 MiB of text): a server that never
+ * ends a line must not grow our memory without bound.
+ *
+ * @since 0.1.0
+ */
+export const DEFAULT_MAX_EVENT_SIZE = 8 * 1024 * 1024
 
 /**
  * One SSE event: its `event:` name (default `message`) and `data:` text.
@@ -30,13 +49,13 @@ export interface SseEvent {
  */
 export const decodeSse = <E, R>(
   bytes: Stream.Stream<Uint8Array, E, R>,
-  options?: { readonly maxEventSize?: number }
+  options?: { readonly maxEventSize?: number | undefined }
 ): Stream.Stream<SseEvent, E | Sse.SseError, R> =>
   Stream.suspend(() => {
     let pending: Array<SseEvent> = []
     const parser = Sse.makeParser((event) => {
       if (event._tag === "Event") pending.push({ event: event.event, data: event.data })
-    }, options)
+    }, { maxEventSize: options?.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE })
     return mapBatches(Stream.decodeText(bytes), (texts) => {
       for (const text of texts) {
         const error = parser.feed(text)
@@ -50,7 +69,8 @@ export const decodeSse = <E, R>(
 
 /**
  * Decodes a newline-delimited byte stream into its non-blank lines (CRLF or
- * LF). A last line without a newline is still delivered.
+ * LF), with no cap on a line's length: prefer `ProviderHttp.ndjson` (or
+ * {@link decodeLinesCapped}), which bound it.
  *
  * @since 0.1.0
  */
@@ -60,3 +80,46 @@ export const decodeLines = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Strea
     Stream.splitLines,
     Stream.filter((line) => line.trim().length > 0)
   )
+
+/**
+ * Decodes a newline-delimited byte stream into its non-blank lines (CRLF or
+ * LF). A last line without a newline is still delivered. A line longer than
+ * `maxLineSize` characters (default 8 MiB) fails with `LineTooLarge` as soon
+ * as it is seen, without waiting for its end.
+ *
+ * @since 0.1.0
+ */
+export const decodeLinesCapped = <E, R>(
+  bytes: Stream.Stream<Uint8Array, E, R>,
+  options?: { readonly maxLineSize?: number | undefined }
+): Stream.Stream<string, E | LineTooLarge, R> =>
+  Stream.suspend(() => {
+    const max = options?.maxLineSize ?? DEFAULT_MAX_EVENT_SIZE
+    let pending = ""
+    const push = (out: Array<string>, line: string) => {
+      const text = line.endsWith("\r") ? line.slice(0, -1) : line
+      if (text.trim().length > 0) out.push(text)
+    }
+    const body = mapBatches(Stream.decodeText(bytes), (texts) => {
+      const out: Array<string> = []
+      for (const text of texts) {
+        let start = 0
+        let end = text.indexOf("\n")
+        while (end !== -1) {
+          push(out, pending + text.slice(start, end))
+          pending = ""
+          start = end + 1
+          end = text.indexOf("\n", start)
+        }
+        pending += text.slice(start)
+        if (pending.length > max) return Effect.fail(new LineTooLarge({ maxLineSize: max }))
+      }
+      return Effect.succeed(out)
+    })
+    const last = Stream.suspend(() => {
+      const out: Array<string> = []
+      push(out, pending)
+      return Stream.fromIterable(out)
+    })
+    return Stream.concat(body, last)
+  })

@@ -6,11 +6,15 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Redacted, Schema, Stream } from "effect"
-import { Headers, HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { Clock, Effect, type Redacted, Schema, Stream } from "effect"
+import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import * as LlmError from "../LlmError.ts"
+import * as Body from "./Body.ts"
 import * as Classify from "./Classify.ts"
+import * as ClientSpan from "./ClientSpan.ts"
 import * as EventStream from "./EventStream.ts"
+import * as MalformedEvents from "./MalformedEvents.ts"
+import * as Outbound from "./Outbound.ts"
 import * as Redact from "./Redact.ts"
 
 /**
@@ -90,6 +94,12 @@ export interface Options {
    * and logs of requests (e.g. Gemini's `x-goog-api-key`).
    */
   readonly secretHeaders?: ReadonlyArray<string> | undefined
+  /** Largest non-streaming body read, in bytes (policy `maxResponseBytes`; default 32 MiB). */
+  readonly maxResponseBytes?: number | undefined
+  /** Largest stream event or line, in characters (policy `maxEventBytes`; default 8 MiB). */
+  readonly maxEventBytes?: number | undefined
+  /** What a stream decoder does with an event it cannot parse (policy `malformedEvents`; default `fail`). */
+  readonly malformedEvents?: "fail" | "skip" | undefined
 }
 
 /**
@@ -128,6 +138,26 @@ export interface ProviderHttp {
   readonly inStreamError: (call: CallContext, json: unknown) => Effect.Effect<LlmError.LlmError>
   /** Scrubs and shortens text we did not write. */
   readonly snippet: (text: string) => string
+  /**
+   * Sends a request and hands back the body as newline-delimited lines once
+   * the status is 2xx; a line over `maxEventBytes` is `InvalidResponse`.
+   */
+  readonly ndjson: (
+    spec: RequestSpec,
+    call: CallContext
+  ) => Effect.Effect<Reply<Stream.Stream<string, LlmError.LlmError>>, LlmError.LlmError>
+  /**
+   * A stream event that did not parse. With `malformedEvents: "fail"` (the
+   * default) this is the stream's `InvalidResponse`; with `"skip"` the event
+   * is counted (`llm_malformed_events_total`) and the warning to report
+   * comes back, so the decoder can tell the caller the answer may have a gap.
+   */
+  readonly malformed: (
+    call: CallContext,
+    detail: string,
+    data: string,
+    providerRequestId: string | undefined
+  ) => Effect.Effect<string, LlmError.LlmError>
 }
 
 /**
@@ -141,6 +171,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const secrets = options.secrets ?? []
   const authorize = options.authorize ?? ((request, key) => HttpClientRequest.bearerToken(request, key))
   const idHeaders = options.providerRequestIdHeaders ?? ["x-request-id", "request-id"]
+  const maxResponseBytes = options.maxResponseBytes ?? Body.DEFAULT_MAX_RESPONSE_BYTES
+  const maxEventBytes = options.maxEventBytes ?? EventStream.DEFAULT_MAX_EVENT_SIZE
+  const malformedEvents = options.malformedEvents ?? "fail"
+  const secretHeaders = (options.secretHeaders ?? []).map((name) => name.toLowerCase())
 
   const fail: ProviderHttp["fail"] = (call, reason, extra) =>
     LlmError.make(options.provider, reason, {
@@ -149,6 +183,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       status: extra?.status,
       providerRequestId: extra?.providerRequestId
     })
+
+  const snippet = (text: string) => Redact.snippet(text, secrets)
 
   const build = (spec: RequestSpec, call: CallContext): HttpClientRequest.HttpClientRequest => {
     let request = HttpClientRequest.make(spec.method)(base + spec.path, {
@@ -164,50 +200,48 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return request
   }
 
+  // A kept header value may echo anything the server saw, a key included.
   const providerRequestId = (headers: Readonly<Record<string, string>>) => {
     for (const name of idHeaders) {
       const value = headers[name]
-      if (value !== undefined) return value
+      if (value !== undefined) return Redact.snippet(value, secrets, 200)
     }
     return undefined
   }
 
-  // Once headers are in, any failure reading the body is the connection's
-  // (undici reports a dropped socket as a body decode error: "terminated").
-  const transportError = (call: CallContext, error: HttpClientError.HttpClientError, phase: "send" | "body") => {
-    const reason = error.reason
-    const text = Redact.snippet(reason.description ?? String(reason.cause ?? reason._tag), secrets)
-    if (phase === "body") return fail(call, new LlmError.Network({ detail: `connection lost while reading the body: ${text}` }))
-    switch (reason._tag) {
-      case "TransportError":
-        return fail(call, new LlmError.Network({ detail: text }))
-      case "EncodeError":
-      case "InvalidUrlError":
-        return fail(call, new LlmError.InvalidRequest({ detail: text }))
-      default:
-        return fail(call, new LlmError.InvalidResponse({ detail: text }))
-    }
+  const transportError = (call: CallContext, error: HttpClientError.HttpClientError, phase: "send" | "body") =>
+    fail(call, Outbound.transportReason(error, phase, snippet))
+
+  const scrub = (text: string) => Redact.scrub(text, secrets)
+  const redaction: ClientSpan.Redaction = { secretHeaders, scrub }
+
+  const send = (spec: RequestSpec, call: CallContext) => {
+    const request = build(spec, call)
+    const unsafe = Outbound.unsafeHeader(request, { requestIdHeader: options.requestIdHeader, apiKey: call.apiKey })
+    if (unsafe !== undefined) return Effect.fail(fail(call, unsafe))
+    const attributes = Outbound.spanAttributes(request, { provider: options.provider, ...call }, scrub)
+    return ClientSpan.around(request, attributes, redaction, (outgoing) =>
+      Outbound.execute(client, outgoing, secretHeaders).pipe(
+        Effect.mapError((error) => transportError(call, error, "send")),
+        Effect.tap((response) => call.onHeaders === undefined ? Effect.void : call.onHeaders(response.headers)),
+        Effect.flatMap((response) => {
+          if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
+          if (response.status >= 300 && response.status < 400) {
+            const extra = { status: response.status, providerRequestId: providerRequestId(response.headers) }
+            return Effect.andThen(Body.discard(response), Effect.fail(fail(call, Outbound.redirected(response, scrub), extra)))
+          }
+          return failure(call, response)
+        })
+      ))
   }
 
-  const secretHeaders = (options.secretHeaders ?? []).map((name) => name.toLowerCase())
-  const execute = (request: HttpClientRequest.HttpClientRequest) =>
-    secretHeaders.length === 0
-      ? client.execute(request)
-      : Effect.flatMap(Headers.CurrentRedactedNames, (names) =>
-        Effect.provideService(client.execute(request), Headers.CurrentRedactedNames, [...names, ...secretHeaders]))
-
-  const send = (spec: RequestSpec, call: CallContext) =>
-    execute(build(spec, call)).pipe(
-      Effect.mapError((error) => transportError(call, error, "send")),
-      Effect.tap((response) => call.onHeaders === undefined ? Effect.void : call.onHeaders(response.headers)),
-      Effect.flatMap((response) =>
-        response.status >= 200 && response.status < 300 ? Effect.succeed(response) : failure(call, response)
-      )
-    )
-
+  // An error body is read only as far as classifying it needs.
   const failure = (call: CallContext, response: HttpClientResponse.HttpClientResponse) =>
     Effect.flatMap(
-      Effect.orElseSucceed(response.text, () => ""),
+      Body.readText(response.stream, Math.min(maxResponseBytes, Body.ERROR_BODY_BYTES)).pipe(
+        Effect.map((read) => read.text),
+        Effect.orElseSucceed(() => "")
+      ),
       (body) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.fail(
@@ -217,8 +251,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             })
           ))
     )
-
-  const snippet = (text: string) => Redact.snippet(text, secrets)
 
   const classify = (failure: Classify.HttpFailure, now: number): LlmError.Reason => {
     const reason = Classify.classify(failure, now, secrets)
@@ -230,17 +262,25 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const extra = { status: response.status, providerRequestId: providerRequestId(response.headers) }
       const invalid = (text: string, detail: string) =>
         fail(call, new LlmError.InvalidResponse({ detail, snippet: snippet(text) }), extra)
-      return response.text.pipe(
+      const declared = Number(response.headers["content-length"])
+      const tooLarge = () =>
+        fail(call, new LlmError.InvalidResponse({ detail: `response body larger than maxResponseBytes (${maxResponseBytes} bytes)` }), extra)
+      // A declared size over the cap fails before one byte is read.
+      if (Number.isFinite(declared) && declared > maxResponseBytes) {
+        return Effect.andThen(Body.discard(response), Effect.fail(tooLarge()))
+      }
+      return Body.readText(response.stream, maxResponseBytes).pipe(
         Effect.mapError((error) => transportError(call, error, "body")),
-        Effect.flatMap((text) => {
+        Effect.flatMap((read) => {
+          if (read.truncated) return Effect.fail(tooLarge())
           let parsed: unknown
           try {
-            parsed = JSON.parse(text)
+            parsed = JSON.parse(read.text)
           } catch {
-            return Effect.fail(invalid(text, "body is not JSON"))
+            return Effect.fail(invalid(read.text, "body is not JSON"))
           }
           return Schema.decodeUnknownEffect(schema)(parsed).pipe(
-            Effect.mapError((error) => invalid(text, Redact.snippet(error.message, secrets, 300)))
+            Effect.mapError((error) => invalid(read.text, Redact.snippet(error.message, secrets, 300)))
           )
         }),
         Effect.map((body) => ({
@@ -260,20 +300,45 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       providerRequestId: providerRequestId(response.headers)
     }))
 
+  const eventTooLarge = (call: CallContext, reply: { readonly providerRequestId: string | undefined }) =>
+    fail(call, new LlmError.InvalidResponse({ detail: `a stream event exceeded maxEventBytes (${maxEventBytes})` }), reply)
+
   const sse: ProviderHttp["sse"] = (spec, call) =>
     Effect.map(stream({ accept: "text/event-stream", ...spec }, call), (reply) => ({
       ...reply,
-      body: EventStream.decodeSse(reply.body).pipe(
-        Stream.mapError((error) =>
-          error._tag === "LlmError"
-            ? error
-            : fail(call, new LlmError.InvalidResponse({ detail: error.message }), reply)
-        )
+      body: EventStream.decodeSse(reply.body, { maxEventSize: maxEventBytes }).pipe(
+        Stream.mapError((error) => error._tag === "LlmError" ? error : eventTooLarge(call, reply))
+      )
+    }))
+
+  const ndjson: ProviderHttp["ndjson"] = (spec, call) =>
+    Effect.map(stream(spec, call), (reply) => ({
+      ...reply,
+      body: EventStream.decodeLinesCapped(reply.body, { maxLineSize: maxEventBytes }).pipe(
+        Stream.mapError((error) => error._tag === "LlmError" ? error : eventTooLarge(call, reply))
       )
     }))
 
   const inStreamError: ProviderHttp["inStreamError"] = (call, payload) =>
     Effect.map(Clock.currentTimeMillis, (now) => fail(call, classify({ status: 0, headers: {}, body: JSON.stringify(payload) }, now)))
 
-  return { provider: options.provider, json, stream, sse, fail, inStreamError, snippet } satisfies ProviderHttp
+  const malformed: ProviderHttp["malformed"] = (call, detail, data, providerRequestId) =>
+    malformedEvents === "fail"
+      ? Effect.fail(fail(call, new LlmError.InvalidResponse({ detail, snippet: snippet(data) }), { providerRequestId }))
+      : Effect.as(
+        MalformedEvents.countMalformed(options.provider),
+        `a malformed stream event was skipped (${Redact.snippet(detail, secrets, 120)}); the answer may have a gap`
+      )
+
+  return {
+    provider: options.provider,
+    json,
+    stream,
+    sse,
+    ndjson,
+    fail,
+    inStreamError,
+    snippet,
+    malformed
+  } satisfies ProviderHttp
 })

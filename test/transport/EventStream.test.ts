@@ -65,3 +65,26 @@ describe("line decoding (NDJSON)", () => {
       }
     }))
 })
+
+describe("capped line decoding", () => {
+  const ndjson = "{\"a\":\"ü\"}\r\n\n{\"b\":2}\r\n{\"c\":3}"
+  it.effect("reads like decodeLines at every split, CR of a CRLF in either piece", () =>
+    Effect.gen(function*() {
+      const bytes = encoder.encode(ndjson)
+      for (let at = 0; at <= bytes.length; at++) {
+        const lines = yield* Stream.runCollect(EventStream.decodeLinesCapped(splitAt(bytes, at)))
+        assert.deepStrictEqual(lines, ["{\"a\":\"ü\"}", "{\"b\":2}", "{\"c\":3}"], `split at byte ${at}`)
+      }
+    }))
+
+  it.effect("a line over the cap fails as soon as it passes it, before its end arrives", () =>
+    Effect.gen(function*() {
+      let pulled = 0
+      const endless = Stream.fromIterable(Array.from({ length: 1000 }, () => encoder.encode("x".repeat(10)))).pipe(
+        Stream.tap(() => Effect.sync(() => pulled++))
+      )
+      const error = yield* Effect.flip(Stream.runCollect(EventStream.decodeLinesCapped(Stream.rechunk(endless, 1), { maxLineSize: 100 })))
+      assert.strictEqual(error._tag, "LineTooLarge")
+      assert.isBelow(pulled, 20)
+    }))
+})

@@ -86,6 +86,7 @@ export const make = (options: Options): Effect.Effect<Service, BackendConfig.Bac
       provider: PROVIDER,
       defaultBaseUrl: DEFAULT_BASE_URL,
       requiresKey: true,
+      headerSettings: { "anthropic-version": "version" },
       http: {
         headers: { "anthropic-version": version },
         // Anthropic wants the key in x-api-key; it never takes a Bearer token.

@@ -5,7 +5,10 @@
  * `input_json_delta` pieces per content block index and is assembled here.
  * Thinking and server-tool blocks are not part of the answer and are skipped.
  * `message_stop` is the only proper end: a body that ends without it fails,
- * and an `error` event fails with its classified reason.
+ * and an `error` event fails with its classified reason. Real-world shapes:
+ * a repeated `message_start` for the same message is ignored; tool input
+ * given whole in `content_block_start` is kept; blocks and `stop_reason`
+ * inside `message_start` are kept.
  *
  * @since 0.1.0
  */
@@ -24,13 +27,25 @@ const decodeEvent = Schema.decodeUnknownResult(StreamEvent)
 type Block =
   | { readonly kind: "text" }
   | { readonly kind: "skipped" }
-  | { readonly kind: "tool"; readonly ordinal: number; readonly id: string; readonly name: string; json: string; done: boolean }
+  | {
+    readonly kind: "tool"
+    readonly ordinal: number
+    readonly id: string
+    readonly name: string
+    readonly initial: string | undefined
+    json: string
+    done: boolean
+  }
 
 type Emitted = ReadonlyArray<Chunk.ChatChunk>
 const none: Emitted = []
 
+const hasInput = (input: unknown): boolean =>
+  input !== null && input !== undefined && !(typeof input === "object" && !Array.isArray(input) && Object.keys(input).length === 0)
+
 class Assembler {
   private started = false
+  private messageId: string | undefined
   private stopped = false
   private contentSent = false
   private stopReason: string | undefined
@@ -58,13 +73,15 @@ class Assembler {
     try {
       json = JSON.parse(event.data)
     } catch {
-      return Effect.fail(this.invalid(`${event.event} event data is not JSON`, event.data))
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, `${event.event} event data is not JSON`, event.data)
     }
     if (event.event === "error" || (typeof json === "object" && json !== null && "type" in json && json.type === "error")) {
       return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     }
     const decoded = decodeEvent(json)
-    if (decoded._tag === "Failure") return Effect.fail(this.invalid(decoded.failure.message, event.data))
+    if (decoded._tag === "Failure") {
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, event.data)
+    }
     const out = this.apply(decoded.success)
     if (typeof out === "string") return Effect.fail(this.invalid(out, event.data))
     if (!this.contentSent && out.some(Chunk.isContent)) this.contentSent = true
@@ -74,20 +91,8 @@ class Assembler {
   // The chunks for one event, or what is wrong with it.
   private apply(event: StreamEvent): Emitted | string {
     switch (event.type) {
-      case "message_start": {
-        if (this.started) return "a second message_start in one stream"
-        this.started = true
-        const message = event.message
-        FromWire.absorb(this.counts, message?.usage)
-        return [
-          new Chunk.Metadata(omitUndefined({
-            id: message?.id ?? undefined,
-            model: message?.model ?? this.call.model,
-            requestId: this.call.requestId,
-            providerRequestId: this.providerRequestId
-          }))
-        ]
-      }
+      case "message_start":
+        return this.start(event.message)
       case "content_block_start":
         return this.startBlock(event)
       case "content_block_delta":
@@ -108,11 +113,46 @@ class Assembler {
     }
   }
 
+  // A repeated message_start for the same message (some proxies resend it) is
+  // ignored; one for another message means two answers were spliced together.
+  private start(message: StreamEvent["message"]): Emitted | string {
+    const id = message?.id ?? undefined
+    if (this.started) {
+      return id !== undefined && id === this.messageId ? none : "a second message_start for another message in one stream"
+    }
+    this.started = true
+    this.messageId = id
+    FromWire.absorb(this.counts, message?.usage)
+    this.stopReason = message?.stop_reason ?? this.stopReason
+    const out: Array<Chunk.ChatChunk> = [
+      new Chunk.Metadata(omitUndefined({
+        id,
+        model: message?.model ?? this.call.model,
+        requestId: this.call.requestId,
+        providerRequestId: this.providerRequestId
+      }))
+    ]
+    // Blocks that arrive whole inside message_start: kept under their own
+    // keys, apart from the indices later content_block_* events use.
+    for (const [i, block] of (message?.content ?? []).entries()) {
+      const started = this.openBlock(-1 - i, block)
+      if (typeof started === "string") return started
+      out.push(...started)
+      const opened = this.blocks.get(-1 - i)
+      if (opened?.kind === "tool") out.push(...this.complete(opened))
+    }
+    return out
+  }
+
   private startBlock(event: StreamEvent): Emitted | string {
     const index = event.index
     const block = event.content_block
     if (index == null || block == null) return "content_block_start without index or content_block"
     if (this.blocks.has(index)) return `content block ${index} started twice`
+    return this.openBlock(index, block)
+  }
+
+  private openBlock(index: number, block: NonNullable<StreamEvent["content_block"]>): Emitted | string {
     switch (block.type) {
       case "text": {
         this.blocks.set(index, { kind: "text" })
@@ -123,14 +163,17 @@ class Assembler {
         const id = block.id ?? ""
         const name = block.name ?? ""
         if (id.length === 0 || name.length === 0) return `tool_use block ${index} without id or name`
-        const tool = { kind: "tool" as const, ordinal: this.tools++, id, name, json: "", done: false }
+        // Input that arrives whole here (no input_json_delta follows) is kept;
+        // the usual `{}` placeholder is not input.
+        const initial = hasInput(block.input) ? JSON.stringify(block.input) : undefined
+        const tool = { kind: "tool" as const, ordinal: this.tools++, id, name, initial, json: "", done: false }
         this.blocks.set(index, tool)
-        return [new Chunk.ToolCallDelta({ index: tool.ordinal, id, name, argumentsDelta: "" })]
+        return [new Chunk.ToolCallDelta({ index: tool.ordinal, id, name, argumentsDelta: initial ?? "" })]
       }
       default:
         // thinking, redacted_thinking, server_tool_use, web_search_tool_result, ...
         this.blocks.set(index, { kind: "skipped" })
-        return none
+        return FromWire.isNonAnswerBlock(block.type) ? none : [Chunk.warning(FromWire.skippedWarning(block.type))]
     }
   }
 
@@ -155,8 +198,9 @@ class Assembler {
   private complete(tool: Extract<Block, { kind: "tool" }>): Emitted {
     if (tool.done) return none
     tool.done = true
-    // A tool called with no input streams no pieces: its input is {}.
-    const args = tool.json.trim().length === 0 ? "{}" : tool.json
+    // Streamed pieces win; else the input given whole at the start; a tool
+    // called with no input streams nothing: its input is {}.
+    const args = tool.json.trim().length > 0 ? tool.json : tool.initial ?? "{}"
     return [new Chunk.ToolCall({ index: tool.ordinal, id: tool.id, name: tool.name, arguments: args })]
   }
 

@@ -49,10 +49,13 @@ export type Message = typeof Message.Type
 /** One `data:` payload of a stream; which fields are set depends on `type`. @since 0.1.0 */
 export const StreamEvent = Schema.Struct({
   type: Schema.String,
-  // message_start: the message so far (no content yet, input usage).
+  // message_start: the message so far (input usage; usually no content yet,
+  // but some servers put whole blocks and the stop_reason here).
   message: opt(Schema.Struct({
     id: opt(Schema.String),
     model: opt(Schema.String),
+    content: opt(Schema.Array(ContentBlock)),
+    stop_reason: opt(Schema.String),
     usage: opt(WireUsage)
   })),
   // content_block_start / _delta / _stop

@@ -82,6 +82,25 @@ export const usage = (counts: Counts): Usage.Usage | undefined => {
 }
 
 /**
+ * Whether a content block of this type is known not to be part of the answer
+ * (thinking, server-side tool calls and their results). Any other type we do
+ * not translate may carry content: skipping it is reported, never silent.
+ *
+ * @since 0.1.0
+ */
+export const isNonAnswerBlock = (type: string): boolean =>
+  type === "thinking" || type === "redacted_thinking" || type === "server_tool_use" || type === "mcp_tool_use" ||
+  type.endsWith("_tool_result")
+
+/**
+ * The warning for a skipped block of a type we do not translate.
+ *
+ * @since 0.1.0
+ */
+export const skippedWarning = (type: string): string =>
+  `a content block of type ${JSON.stringify(type.slice(0, 60))} was skipped: this backend does not translate it; the answer may be incomplete`
+
+/**
  * Context the response carries that the body does not.
  *
  * @since 0.1.0
@@ -95,13 +114,15 @@ export interface ReplyContext {
 
 /**
  * Maps a message. Text and `tool_use` blocks are the answer; `thinking`,
- * `redacted_thinking` and server-side tool blocks are not and are skipped.
+ * `redacted_thinking` and server-side tool blocks are not and are skipped;
+ * a block of another type is skipped with a warning.
  * Fails with a description when a `tool_use` block has no id or name.
  *
  * @since 0.1.0
  */
 export const chatResponse = (body: Message, context: ReplyContext): Result.Result<ChatResponse, string> => {
   const content: Array<Content.AssistantPart> = []
+  const warnings: Array<string> = []
   for (const [index, block] of body.content.entries()) {
     if (block.type === "text") {
       const text = block.text ?? ""
@@ -111,6 +132,8 @@ export const chatResponse = (body: Message, context: ReplyContext): Result.Resul
       const name = block.name ?? ""
       if (id.length === 0 || name.length === 0) return Result.fail(`content.${index}: tool_use block without id or name`)
       content.push(new Content.ToolCallPart({ id, name, arguments: JSON.stringify(block.input ?? {}) }))
+    } else if (!isNonAnswerBlock(block.type)) {
+      warnings.push(skippedWarning(block.type))
     }
   }
   return Result.succeed(
@@ -124,7 +147,8 @@ export const chatResponse = (body: Message, context: ReplyContext): Result.Resul
         id: body.id ?? undefined,
         rawFinishReason: body.stop_reason ?? undefined,
         usage: usage(absorb({}, body.usage)),
-        providerRequestId: context.providerRequestId
+        providerRequestId: context.providerRequestId,
+        warnings: warnings.length > 0 ? warnings : undefined
       })
     })
   )

@@ -4,7 +4,8 @@
  * complete when a candidate carried a `finishReason` and the body then ended.
  * `usageMetadata` rides on every event (growing), so one `Usage` chunk with
  * the last values is emitted at the end. Function calls arrive whole, each in
- * one part.
+ * one part, or (with streamed arguments) in pieces assembled here. A part of
+ * a kind we do not translate is skipped with a warning, never silently.
  *
  * @since 0.1.0
  */
@@ -17,6 +18,8 @@ import * as ChunkStream from "../ChunkStream.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
+import * as PartialArgs from "./PartialArgs.ts"
+import type * as Wire from "./Wire.ts"
 import { GenerateContentResponse } from "./Wire.ts"
 
 const decodeFrame = Schema.decodeUnknownResult(GenerateContentResponse)
@@ -26,12 +29,22 @@ const isErrorObject = (json: unknown): boolean => {
   return typeof value === "object" && value !== null && "error" in value && value.error !== null
 }
 
+interface Pending {
+  readonly index: number
+  readonly id: string
+  readonly name: string
+  readonly args: PartialArgs.Assembly
+  broken: string | undefined
+}
+
 class Assembler implements ChunkStream.Assembler<SseEvent> {
   private metadataSent = false
   private contentSent = false
   private finished = false
   private usage: Usage | undefined
   private readonly calls: Array<Chunk.ToolCall> = []
+  private pending: Pending | undefined
+  private nextIndex = 0
 
   constructor(
     private readonly http: ProviderHttp,
@@ -50,12 +63,12 @@ class Assembler implements ChunkStream.Assembler<SseEvent> {
     try {
       json = JSON.parse(data)
     } catch {
-      return this.fail(new LlmError.InvalidResponse({ detail: "stream event is not JSON", snippet: this.http.snippet(data) }))
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, "stream event is not JSON", data)
     }
     if (isErrorObject(json)) return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     const decoded = decodeFrame(json)
     if (decoded._tag === "Failure") {
-      return this.fail(new LlmError.InvalidResponse({ detail: decoded.failure.message, snippet: this.http.snippet(data) }))
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, data)
     }
     return this.onFrame(decoded.success)
   }
@@ -83,22 +96,68 @@ class Assembler implements ChunkStream.Assembler<SseEvent> {
     for (const part of candidate.content?.parts ?? []) {
       const text = FromWire.text(part)
       if (text !== undefined) out.push(new Chunk.TextDelta({ text }))
-      if (part.functionCall !== null && part.functionCall !== undefined) {
-        const index = this.calls.length
-        const call = FromWire.toolCall(part.functionCall, index)
-        this.calls.push(new Chunk.ToolCall({ index, id: call.id, name: call.name, arguments: call.arguments }))
-        out.push(new Chunk.ToolCallDelta({ index, id: call.id, name: call.name, argumentsDelta: call.arguments }))
-      }
+      if (part.functionCall !== null && part.functionCall !== undefined) out.push(...this.onCall(part.functionCall))
+      const skipped = FromWire.skippedKinds(part)
+      if (skipped !== undefined) out.push(Chunk.warning(FromWire.skippedWarning(skipped)))
     }
     if (out.some(Chunk.isContent)) this.contentSent = true
     const raw = candidate.finishReason ?? undefined
     if (raw !== undefined && !this.finished) {
       if (FromWire.isFiltered(raw)) return this.fail(FromWire.filtered("answer filtered", raw, candidate.finishMessage))
       this.finished = true
+      if (this.pending !== undefined) {
+        out.push(...this.close(this.pending), Chunk.warning("a streamed function call ended without its last piece; its arguments may be incomplete"))
+      }
       out.push(...this.calls)
       out.push(new Chunk.Finish({ reason: FromWire.finishReason(raw, this.calls.length > 0), raw }))
     }
     return Effect.succeed(out)
+  }
+
+  // A whole call (name and args, nothing to follow) is one delta and one call;
+  // a streamed one (willContinue, later pieces without a name) is assembled
+  // from its partialArgs and completes with its last piece.
+  private onCall(wire: Wire.FunctionCall): Array<Chunk.ChatChunk> {
+    const out: Array<Chunk.ChatChunk> = []
+    const name = wire.name ?? undefined
+    if (name !== undefined && name.length > 0) {
+      if (this.pending !== undefined) out.push(...this.close(this.pending))
+      const index = this.nextIndex++
+      const id = wire.id ?? `call_${index}`
+      this.pending = { index, id, name, args: new PartialArgs.Assembly(), broken: undefined }
+      if (wire.willContinue !== true && (wire.partialArgs ?? []).length === 0) {
+        const pending = this.pending
+        pending.args.merge(wire.args ?? {})
+        this.pending = undefined
+        const args = pending.args.json()
+        this.calls.push(new Chunk.ToolCall({ index, id, name, arguments: args }))
+        out.push(new Chunk.ToolCallDelta({ index, id, name, argumentsDelta: args }))
+        return out
+      }
+      out.push(new Chunk.ToolCallDelta({ index, id, name, argumentsDelta: "" }))
+    }
+    const pending = this.pending
+    if (pending === undefined) {
+      out.push(Chunk.warning("a functionCall piece without a name, outside any call, was skipped; the answer may be incomplete"))
+      return out
+    }
+    if (wire.args !== null && wire.args !== undefined) pending.args.merge(wire.args)
+    for (const piece of wire.partialArgs ?? []) {
+      const problem = pending.args.apply(piece)
+      if (problem !== undefined && pending.broken === undefined) pending.broken = problem
+    }
+    if (wire.willContinue !== true) out.push(...this.close(pending))
+    return out
+  }
+
+  private close(pending: Pending): Array<Chunk.ChatChunk> {
+    this.pending = undefined
+    if (pending.broken !== undefined) {
+      return [Chunk.warning(`the streamed call to ${pending.name} was dropped: ${pending.broken}`)]
+    }
+    const args = pending.args.json()
+    this.calls.push(new Chunk.ToolCall({ index: pending.index, id: pending.id, name: pending.name, arguments: args }))
+    return [new Chunk.ToolCallDelta({ index: pending.index, argumentsDelta: args })]
   }
 
   onEnd(): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {

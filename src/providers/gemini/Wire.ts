@@ -8,23 +8,53 @@ import { Schema } from "effect"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
+/** One piece of streamed function-call arguments. @since 0.1.0 */
+export const PartialArg = Schema.Struct({
+  jsonPath: opt(Schema.String),
+  stringValue: opt(Schema.String),
+  numberValue: opt(Schema.Number),
+  boolValue: opt(Schema.Boolean),
+  // `"NULL_VALUE"` in JSON; its presence is the value.
+  nullValue: Schema.optionalKey(Schema.Unknown),
+  willContinue: opt(Schema.Boolean)
+})
 /** @since 0.1.0 */
+export type PartialArg = typeof PartialArg.Type
+
+/**
+ * A function call, whole (`name` and `args`), or one piece of a call whose
+ * arguments are streamed (`partialArgs`, `willContinue`; later pieces carry
+ * no `name`).
+ *
+ * @since 0.1.0
+ */
 export const FunctionCall = Schema.Struct({
   // Only newer models (and the Live API) send an id; we synthesize one otherwise.
   id: opt(Schema.String),
-  name: Schema.String,
-  args: opt(Schema.Record(Schema.String, Schema.Unknown))
+  name: opt(Schema.String),
+  args: opt(Schema.Record(Schema.String, Schema.Unknown)),
+  partialArgs: opt(Schema.Array(PartialArg)),
+  willContinue: opt(Schema.Boolean)
 })
 /** @since 0.1.0 */
 export type FunctionCall = typeof FunctionCall.Type
 
-/** @since 0.1.0 */
-export const Part = Schema.Struct({
-  text: opt(Schema.String),
-  // A thought summary (only sent when asked for with includeThoughts): not answer text.
-  thought: opt(Schema.Boolean),
-  functionCall: opt(FunctionCall)
-})
+/**
+ * A content part. Kinds we do not translate (code execution, inline data,
+ * kinds newer than this code) keep their keys in the rest, so a decoder can
+ * say what it skipped.
+ *
+ * @since 0.1.0
+ */
+export const Part = Schema.StructWithRest(
+  Schema.Struct({
+    text: opt(Schema.String),
+    // A thought summary (only sent when asked for with includeThoughts): not answer text.
+    thought: opt(Schema.Boolean),
+    functionCall: opt(FunctionCall)
+  }),
+  [Schema.Record(Schema.String, Schema.Unknown)]
+)
 /** @since 0.1.0 */
 export type Part = typeof Part.Type
 

@@ -82,17 +82,46 @@ export const usage = (wire: Wire.UsageMetadata | null | undefined): Usage.Usage 
 }
 
 /**
- * A function call as our part. Gemini gives the arguments as an object and
- * usually no id: we synthesize a stable one from the call's position.
+ * A whole function call as our part. Gemini gives the arguments as an object
+ * and usually no id: we synthesize a stable one from the call's position.
+ * `undefined` for a call without a name (a streamed piece, see
+ * `PartialArgs`).
  *
  * @since 0.1.0
  */
-export const toolCall = (call: Wire.FunctionCall, index: number): Content.ToolCallPart =>
-  new Content.ToolCallPart({
+export const toolCall = (call: Wire.FunctionCall, index: number): Content.ToolCallPart | undefined =>
+  call.name === null || call.name === undefined || call.name.length === 0 ? undefined : new Content.ToolCallPart({
     id: call.id ?? `call_${index}`,
     name: call.name,
     arguments: JSON.stringify(call.args ?? {})
   })
+
+// Keys of a part that are no content of their own.
+const KNOWN = new Set(["text", "thought", "thoughtSignature", "functionCall", "partMetadata"])
+
+/**
+ * The kinds of a part we do not translate (e.g. `executableCode`,
+ * `inlineData`, kinds newer than this code) when it has no text or call of
+ * its own: it may carry content, so skipping it is reported, never silent.
+ * `undefined` for a part we read.
+ *
+ * @since 0.1.0
+ */
+export const skippedKinds = (part: Wire.Part): string | undefined => {
+  const hasText = part.text !== null && part.text !== undefined
+  const hasCall = part.functionCall !== null && part.functionCall !== undefined
+  if (hasText || hasCall) return undefined
+  const kinds = Object.keys(part).filter((key) => !KNOWN.has(key))
+  return kinds.length === 0 ? undefined : kinds.join(", ")
+}
+
+/**
+ * The warning for a skipped part.
+ *
+ * @since 0.1.0
+ */
+export const skippedWarning = (kinds: string): string =>
+  `a part of kind ${kinds.slice(0, 80)} was skipped: this backend does not translate it; the answer may be incomplete`
 
 /**
  * Answer text of a part (thought summaries are not answer text).
@@ -136,6 +165,7 @@ export const chatResponse = (
   const raw = candidate.finishReason ?? undefined
   if (raw !== undefined && isFiltered(raw)) return Result.fail(filtered("answer filtered", raw, candidate.finishMessage))
   const content: Array<Content.AssistantPart> = []
+  const warnings: Array<string> = []
   let calls = 0
   for (const part of candidate.content?.parts ?? []) {
     const said = text(part)
@@ -143,7 +173,16 @@ export const chatResponse = (
     // Gemini may split one answer over several text parts: keep it one part.
     if (said !== undefined && last?._tag === "Text") content[content.length - 1] = Content.text(last.text + said)
     else if (said !== undefined) content.push(Content.text(said))
-    if (part.functionCall !== null && part.functionCall !== undefined) content.push(toolCall(part.functionCall, calls++))
+    if (part.functionCall !== null && part.functionCall !== undefined) {
+      const call = toolCall(part.functionCall, calls)
+      if (call === undefined) warnings.push("a functionCall without a name was skipped; the answer may be incomplete")
+      else {
+        content.push(call)
+        calls++
+      }
+    }
+    const skipped = skippedKinds(part)
+    if (skipped !== undefined) warnings.push(skippedWarning(skipped))
   }
   return Result.succeed(
     new ChatResponse({
@@ -156,7 +195,8 @@ export const chatResponse = (
         id: body.responseId ?? undefined,
         rawFinishReason: raw,
         usage: usage(body.usageMetadata),
-        providerRequestId: context.providerRequestId
+        providerRequestId: context.providerRequestId,
+        warnings: warnings.length > 0 ? warnings : undefined
       })
     })
   )

@@ -134,6 +134,10 @@ const contents = (request: ChatRequest): Mapped<Array<Turn>> =>
   })
 
 const functionDeclaration = (tool: ToolDefinition, i: number): Mapped<Json> => {
+  // What the format cannot say is refused, never dropped (as Anthropic and Ollama do).
+  if (tool.strict === true) {
+    return unsupported("strictTools", `Gemini function declarations have no strict mode (tools.${i}.strict)`)
+  }
   if (OpenApiSchema.isEmptyObject(tool.parameters)) return Result.succeed(omitUndefined({ name: tool.name, description: tool.description }))
   return Result.map(
     OpenApiSchema.fromJsonSchema(tool.parameters, `tools[${i}].parameters`),

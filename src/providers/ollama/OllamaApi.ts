@@ -27,7 +27,6 @@ import { Context, Effect, type Redacted, Stream } from "effect"
 import type { ChatChunk } from "../../domain/ChatChunk.ts"
 import * as LlmError from "../../LlmError.ts"
 import * as Validate from "../../pipeline/Validate.ts"
-import * as EventStream from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as Generate from "./Generate.ts"
 import { NDJSON } from "./OllamaProvider.ts"
@@ -128,8 +127,8 @@ export const make = (http: ProviderHttp, settings: Settings): Service => {
     pull: (model, options) =>
       Stream.unwrap(Effect.gen(function*() {
         const call = yield* named(model, options)
-        const reply = yield* http.stream({ method: "POST", path: "/api/pull", body: { model, stream: true }, accept: NDJSON }, call)
-        return Pull.decode(EventStream.decodeLines(reply.body), http, call, reply.providerRequestId)
+        const reply = yield* http.ndjson({ method: "POST", path: "/api/pull", body: { model, stream: true }, accept: NDJSON }, call)
+        return Pull.decode(reply.body, http, call, reply.providerRequestId)
       })),
 
     show: (model, options) =>
@@ -158,9 +157,9 @@ export const make = (http: ProviderHttp, settings: Settings): Service => {
     generateStream: (input, options) =>
       Stream.unwrap(Effect.gen(function*() {
         const { body, call } = yield* prepare(input, options, true)
-        const reply = yield* http.stream({ method: "POST", path: "/api/generate", body, accept: NDJSON }, call)
+        const reply = yield* http.ndjson({ method: "POST", path: "/api/generate", body, accept: NDJSON }, call)
         return StreamDecoder.decode(
-          EventStream.decodeLines(reply.body),
+          reply.body,
           StreamDecoder.generateLine,
           http,
           call,

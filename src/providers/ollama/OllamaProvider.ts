@@ -9,7 +9,6 @@ import { Effect, Stream } from "effect"
 import type { ChatRequest } from "../../domain/Chat.ts"
 import * as LlmError from "../../LlmError.ts"
 import type { Provider } from "../../pipeline/Provider.ts"
-import * as EventStream from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
 import * as StreamDecoder from "./StreamDecoder.ts"
@@ -62,10 +61,10 @@ export const make = (http: ProviderHttp, settings: ToWire.Settings): Provider =>
       Stream.unwrap(
         Effect.flatMap(chatBody(request, call, true), (body) =>
           Effect.map(
-            http.stream({ method: "POST", path: "/api/chat", body, accept: NDJSON }, call),
+            http.ndjson({ method: "POST", path: "/api/chat", body, accept: NDJSON }, call),
             (reply) =>
               StreamDecoder.decode(
-                EventStream.decodeLines(reply.body),
+                reply.body,
                 StreamDecoder.chatLine,
                 http,
                 call,

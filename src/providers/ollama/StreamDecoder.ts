@@ -98,13 +98,6 @@ class Assembler {
     private readonly providerRequestId: string | undefined
   ) {}
 
-  private invalid(detail: string, raw: string): LlmError.LlmError {
-    return this.http.fail(
-      this.call,
-      new LlmError.InvalidResponse({ detail, snippet: this.http.snippet(raw) }),
-      { providerRequestId: this.providerRequestId }
-    )
-  }
 
   onLine(raw: string): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
     // Anything after the final line is not part of this answer.
@@ -113,11 +106,11 @@ class Assembler {
     try {
       json = JSON.parse(raw)
     } catch {
-      return Effect.fail(this.invalid("stream line is not JSON", raw))
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, "stream line is not JSON", raw)
     }
     if (isError(json)) return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     const read = this.read(json)
-    if (Result.isFailure(read)) return Effect.fail(this.invalid(read.failure, raw))
+    if (Result.isFailure(read)) return ChunkStream.malformed(this.http, this.call, this.providerRequestId, read.failure, raw)
     return Effect.succeed(this.onRead(read.success))
   }
 

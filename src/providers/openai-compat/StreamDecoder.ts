@@ -28,6 +28,8 @@ interface PendingCall {
 
 class Assembler {
   private metadataSent = false
+  private idKnown = false
+  private modelKnown = false
   private finished = false
   private done = false
   private contentSent = false
@@ -39,13 +41,6 @@ class Assembler {
     private readonly providerRequestId: string | undefined
   ) {}
 
-  private invalid(detail: string, data: string): LlmError.LlmError {
-    return this.http.fail(
-      this.call,
-      new LlmError.InvalidResponse({ detail, snippet: this.http.snippet(data) }),
-      { providerRequestId: this.providerRequestId }
-    )
-  }
 
   onEvent(event: SseEvent): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
     if (this.done) return Effect.succeed([])
@@ -58,28 +53,43 @@ class Assembler {
     try {
       json = JSON.parse(data)
     } catch {
-      return Effect.fail(this.invalid("stream chunk is not JSON", data))
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, "stream chunk is not JSON", data)
     }
     if (typeof json === "object" && json !== null && "error" in json && json.error !== null) {
       return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     }
     const decoded = decodeChunk(json)
-    if (decoded._tag === "Failure") return Effect.fail(this.invalid(decoded.failure.message, data))
+    if (decoded._tag === "Failure") {
+      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, data)
+    }
     return Effect.succeed(this.onChunk(decoded.success))
   }
 
   private onChunk(chunk: typeof ChatCompletionChunk.Type): Array<Chunk.ChatChunk> {
     const out: Array<Chunk.ChatChunk> = []
+    // Metadata comes from the first non-empty values: Azure's first chunk
+    // (the prompt filter results) has `id: ""` and `model: ""`.
+    const id = FromWire.present(chunk.id)
+    const model = FromWire.present(chunk.model)
     if (!this.metadataSent) {
       this.metadataSent = true
+      this.idKnown = id !== undefined
+      this.modelKnown = model !== undefined
       out.push(
         new Chunk.Metadata(omitUndefined({
-          id: chunk.id ?? undefined,
-          model: chunk.model ?? this.call.model,
+          id,
+          model: model ?? this.call.model,
           requestId: this.call.requestId,
           providerRequestId: this.providerRequestId
         }))
       )
+    } else if ((!this.idKnown && id !== undefined) || (!this.modelKnown && model !== undefined)) {
+      out.push(new Chunk.Metadata(omitUndefined({
+        id: this.idKnown ? undefined : id,
+        model: this.modelKnown ? undefined : model
+      })))
+      this.idKnown ||= id !== undefined
+      this.modelKnown ||= model !== undefined
     }
     for (const choice of chunk.choices ?? []) {
       const delta = choice.delta

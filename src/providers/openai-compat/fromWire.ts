@@ -60,6 +60,15 @@ export const usage = (wire: WireUsage | null | undefined): Usage.Usage | undefin
 }
 
 /**
+ * A text field's value, or `undefined` when absent, `null` or empty (Azure's
+ * first stream chunk carries `model: ""` and `id: ""`).
+ *
+ * @since 0.1.0
+ */
+export const present = (value: string | null | undefined): string | undefined =>
+  value === null || value === undefined || value.length === 0 ? undefined : value
+
+/**
  * Context the response carries that the body does not.
  *
  * @since 0.1.0
@@ -93,12 +102,12 @@ export const chatResponse = (body: ChatCompletion, context: ReplyContext): ChatR
   }
   return new ChatResponse({
     provider: context.provider,
-    model: body.model ?? context.model,
+    model: present(body.model) ?? context.model,
     content,
     finishReason: finishReason(choice.finish_reason),
     requestId: context.requestId,
     ...omitUndefined({
-      id: body.id ?? undefined,
+      id: present(body.id),
       refusal: choice.message.refusal ?? undefined,
       rawFinishReason: choice.finish_reason ?? undefined,
       usage: usage(body.usage),
@@ -115,7 +124,7 @@ export const chatResponse = (body: ChatCompletion, context: ReplyContext): ChatR
 export const embedResponse = (body: EmbeddingList, context: ReplyContext): EmbedResponse =>
   new EmbedResponse({
     provider: context.provider,
-    model: body.model ?? context.model,
+    model: present(body.model) ?? context.model,
     embeddings: [...body.data].sort((a, b) => a.index - b.index).map((item) => item.embedding),
     requestId: context.requestId,
     ...omitUndefined({ usage: usage(body.usage), providerRequestId: context.providerRequestId })

@@ -60,6 +60,7 @@ export const make = (options: Options): Effect.Effect<Service, BackendConfig.Bac
       provider: PROVIDER,
       defaultBaseUrl: DEFAULT_BASE_URL,
       requiresKey: true,
+      headerSettings: { "openai-organization": "organization", "openai-project": "project" },
       http: {
         headers,
         // OpenAI accepts a caller-chosen id here and echoes it in its logs.

@@ -1,0 +1,81 @@
+/**
+ * The span of one provider request, owned by our transport. effect/http's own
+ * client span keeps the request (headers and key included) in its status for
+ * as long as the span lives, and redacts header names only by the list in
+ * force when something renders it: a tracer exporting later sees a Gemini
+ * `x-goog-api-key` in clear. So that span is turned off for our requests and
+ * this one carries only what we put in it: method, URL (never holding a
+ * secret), status, our ids, headers only where the user's
+ * `HttpClient.TracerHeaderFilter` asks for them (secrets as `<redacted>`),
+ * and our scrubbed `LlmError` as its failure.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse, HttpTraceContext } from "effect/http"
+import type * as LlmError from "../LlmError.ts"
+
+const constTrue = () => true
+
+/**
+ * What the span needs to keep secrets out.
+ *
+ * @since 0.1.0
+ */
+export interface Redaction {
+  /** Header names that carry a secret, besides effect/http's `Headers.CurrentRedactedNames`. */
+  readonly secretHeaders: ReadonlyArray<string>
+  /** Replaces every secret in a text we did not write. */
+  readonly scrub: (text: string) => string
+}
+
+/**
+ * Runs `send` (which executes `request` and checks the answer) inside a client
+ * span. `attributes` must already be free of secrets. The span ends when the
+ * response headers are in (or `send` fails); it never holds the response.
+ *
+ * @since 0.1.0
+ */
+export const around = (
+  request: HttpClientRequest.HttpClientRequest,
+  attributes: Readonly<Record<string, unknown>>,
+  redaction: Redaction,
+  send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, LlmError.LlmError>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, LlmError.LlmError> =>
+  Effect.withFiber((fiber) => {
+    const name = fiber.getRef(HttpClient.SpanNameGenerator)(request)
+    const propagate = fiber.getRef(HttpClient.TracerPropagationEnabled)
+    const filter = fiber.getRef(HttpClient.TracerHeaderFilter)
+    const names = [...fiber.getRef(Headers.CurrentRedactedNames), ...redaction.secretHeaders]
+    const headerAttributes = (phase: "request" | "response", headers: Readonly<Record<string, string>>) => {
+      const out: Record<string, string> = {}
+      for (const [header, value] of Object.entries(headers)) {
+        if (!filter(header, phase)) continue
+        const scrubbed = redaction.scrub(value)
+        out[`http.${phase}.header.${header}`] = Headers.isRedactedName(header, names) || scrubbed !== value ? "<redacted>" : scrubbed
+      }
+      return out
+    }
+    let response: HttpClientResponse.HttpClientResponse | undefined
+    const options = { kind: "client" as const, attributes: { ...attributes, ...headerAttributes("request", request.headers) } }
+    const traced = Effect.useSpan(name, options, (span) => {
+      const outgoing = propagate ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span)) : request
+      return send(outgoing).pipe(
+        Effect.tap((answer) =>
+          Effect.sync(() => {
+            span.attribute("http.response.status_code", answer.status)
+            for (const [key, value] of Object.entries(headerAttributes("response", answer.headers))) span.attribute(key, value)
+          })
+        ),
+        Effect.tapError((error) => Effect.sync(() => span.attribute("error.type", error.reason._tag))),
+        // The span's exit must not carry the response: it holds the request.
+        Effect.map((answer) => {
+          response = answer
+        })
+      )
+    })
+    return Effect.flatMap(
+      Effect.provideService(traced, HttpClient.TracerDisabledWhen, constTrue),
+      () => response === undefined ? Effect.die("the client span ended without a response") : Effect.succeed(response)
+    )
+  })
