@@ -43,6 +43,8 @@ export interface CallOptions {
   readonly key?: string | undefined
   /** Keep calls of one session on one key (prompt caches stay warm). */
   readonly sessionId?: string | undefined
+  /** Retries this call may make: lowers the policy's `maxRetries`, never raises it (e.g. to leave a router time for a fallback). */
+  readonly maxRetries?: number | undefined
 }
 
 /**
@@ -55,5 +57,6 @@ export const CallOptionsSchema = Schema.Struct({
   requestId: Schema.optionalKey(RequestId),
   timeout: Schema.optionalKey(Schema.Unknown),
   key: Schema.optionalKey(Schema.NonEmptyString),
-  sessionId: Schema.optionalKey(Schema.NonEmptyString)
+  sessionId: Schema.optionalKey(Schema.NonEmptyString),
+  maxRetries: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })

@@ -5,16 +5,20 @@
  * that key is usable and moves as little as possible when it is not).
  *
  * Reactions to what a key's call reported: a rate limit cools the key down
- * for the provider's Retry-After (or a doubling delay); an exhausted quota
- * cools it down for long; 401/403 ejects it with its reason. When every
- * usable key is cooling, a call waits for the soonest; when none can serve,
- * it fails with an error that lists each key's name and state. Key values
- * never leave this module except to the transport.
+ * for the model it was for (OpenAI and Groq limit per model), for the
+ * provider's Retry-After or a delay that doubles per consecutive limited
+ * call (not per retry of one call); an exhausted quota cools the whole key
+ * for long; 401/403 ejects it with its reason for `ejectCooldown` (or until
+ * `restore`). When every usable key is cooling, a call waits for the soonest
+ * if that wait fits its budget, else fails at once with the wait; when none
+ * can serve, it fails with an error that lists each key's name and state.
+ * Key values never leave this module except to the transport.
  *
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, type Redacted } from "effect"
 import * as LlmError from "../LlmError.ts"
+import type { Restore } from "./Stage.ts"
 
 /**
  * One key.
@@ -68,6 +72,8 @@ export interface KeyStats {
 export interface Lease {
   readonly name: string
   readonly value: Redacted.Redacted<string>
+  /** The model it was leased for: a rate limit cools that model only. */
+  readonly model?: string | undefined
 }
 
 /**
@@ -75,23 +81,68 @@ export interface Lease {
  */
 export interface Options {
   readonly strategy: Strategy
-  /** Cooldown after a rate limit that named no wait; doubles per consecutive limit. */
+  /** Cooldown after a rate limit that named no wait; doubles per consecutive limited call. */
   readonly rateLimitCooldown: Duration.Duration
   /** Cap on a computed rate-limit cooldown. */
   readonly maxCooldown: Duration.Duration
   /** Cooldown after an exhausted quota that named no wait. */
   readonly quotaCooldown: Duration.Duration
-  /** Longest a call waits for a cooling key before failing. */
+  /** Longest a call waits for a cooling key before failing (when `acquire` is given no budget). */
   readonly maxWait: Duration.Duration
+  /** How long an ejected key stays out (default: 10 minutes). */
+  readonly ejectCooldown?: Duration.Duration | undefined
+}
+
+/**
+ * How long `acquire` may wait, and how: only inside `restore`; a known wait
+ * (a cooldown) must `fit`; an open-ended one (every key busy) lasts at most
+ * `bound` millis.
+ *
+ * @since 0.1.0
+ */
+export interface Waits {
+  readonly restore: Restore
+  readonly fits: (waitMs: number, now: number) => boolean
+  readonly bound: (now: number) => number
+}
+
+/**
+ * What one attempt asks of the pool.
+ *
+ * @since 0.1.0
+ */
+export interface Request {
+  readonly model: string | undefined
+  readonly pinned?: string | undefined
+  readonly sessionId?: string | undefined
+  /** The logical call; its own retries do not double a cooldown. */
+  readonly requestId?: string | undefined
+  /** A retry that already waited its backoff: a cooldown its own call set does not hold it again. */
+  readonly waited?: boolean | undefined
+}
+
+interface Cooling {
+  until: number
+  reason: string
+  /** The call whose failure set it. */
+  setBy: string | undefined
+}
+
+interface ModelLimits {
+  cooling: Cooling | undefined
+  consecutive: number
+  lastLimitedBy: string | undefined
 }
 
 interface Entry {
   readonly config: KeyConfig
   readonly index: number
-  coolingUntil: number
-  coolReason: string | undefined
+  /** Whole-key cooldown (quota). */
+  cooling: Cooling | undefined
+  /** Rate-limit state per model. */
+  readonly models: Map<string, ModelLimits>
   ejected: string | undefined
-  consecutiveLimits: number
+  ejectedUntil: number
   inFlight: number
   requests: number
   failures: Record<string, number>
@@ -105,16 +156,16 @@ interface Entry {
  */
 export interface KeyPool {
   readonly size: number
-  /** A key for one attempt: waits for the soonest cooling key, or fails with the reason none can serve. */
-  readonly acquire: (request: {
-    readonly model: string | undefined
-    readonly pinned?: string | undefined
-    readonly sessionId?: string | undefined
-  }) => Effect.Effect<Lease, LlmError.Reason>
+  /** A key for one attempt: waits (within `waits`) for the soonest cooling key, or fails with the reason none can serve. */
+  readonly acquire: (request: Request, waits?: Waits) => Effect.Effect<Lease, LlmError.Reason>
   /** Ends an attempt: frees the key and applies the reaction to its outcome. */
-  readonly release: (lease: Lease, failure: LlmError.Reason | undefined) => Effect.Effect<void>
+  readonly release: (lease: Lease, failure: LlmError.Reason | undefined, requestId?: string) => Effect.Effect<void>
+  /** Gives back a key whose attempt never started (no reaction, not counted as a request). */
+  readonly cancel: (lease: Lease) => void
   /** Whether a key other than `name` could serve `model` now or after a short cooldown. */
   readonly hasAlternative: (name: string, model: string | undefined) => boolean
+  /** Brings every ejected key back. */
+  readonly restoreEjected: () => void
   /** Every key's state. */
   readonly stats: Effect.Effect<ReadonlyArray<KeyStats>>
 }
@@ -126,6 +177,8 @@ const hash = (text: string): number => {
   return h
 }
 
+const modelKey = (model: string | undefined) => model ?? ""
+
 /**
  * Builds a pool over at least one key.
  *
@@ -135,10 +188,10 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
   const entries: Array<Entry> = keys.map((config, index) => ({
     config,
     index,
-    coolingUntil: 0,
-    coolReason: undefined,
+    cooling: undefined,
+    models: new Map(),
     ejected: undefined,
-    consecutiveLimits: 0,
+    ejectedUntil: 0,
     inFlight: 0,
     requests: 0,
     failures: {},
@@ -146,16 +199,35 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
     ejections: 0,
     current: 0
   }))
+  const ejectMs = Duration.toMillis(options.ejectCooldown ?? Duration.minutes(10))
+  const maxWaitMs = Duration.toMillis(options.maxWait)
+  const standalone: Waits = { restore: (effect) => effect, fits: (waitMs) => waitMs <= maxWaitMs, bound: () => maxWaitMs }
   let cursor = 0
   const waiters = new Set<() => void>()
   const wake = () => {
     for (const resume of [...waiters]) resume()
   }
 
-  const serves = (entry: Entry, model: string | undefined) =>
-    entry.ejected === undefined &&
+  const isEjected = (entry: Entry, now: number) => {
+    if (entry.ejected !== undefined && now >= entry.ejectedUntil) entry.ejected = undefined
+    return entry.ejected !== undefined
+  }
+  const serves = (entry: Entry, model: string | undefined, now: number) =>
+    !isEjected(entry, now) &&
     (entry.config.models === undefined || model === undefined || entry.config.models.includes(model))
   const hasRoom = (entry: Entry) => entry.config.maxConcurrent === undefined || entry.inFlight < entry.config.maxConcurrent
+
+  // The cooldown that holds this request on this key (the later of the key's and its model's).
+  const holding = (entry: Entry, request: Request, now: number): Cooling | undefined => {
+    const own = entry.models.get(modelKey(request.model))?.cooling
+    const model = own !== undefined && own.until > now && !(request.waited === true && own.setBy === request.requestId)
+      ? own
+      : undefined
+    const key = entry.cooling !== undefined && entry.cooling.until > now ? entry.cooling : undefined
+    if (model === undefined) return key
+    if (key === undefined) return model
+    return key.until >= model.until ? key : model
+  }
 
   const roundRobin = (ready: Array<Entry>): Entry => {
     const n = entries.length
@@ -195,17 +267,28 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
     }
   }
 
-  const describe = (now: number, candidates: ReadonlyArray<Entry>) =>
-    candidates.map((e) =>
-      e.ejected !== undefined
-        ? `${e.config.name} ejected (${e.ejected})`
-        : e.coolingUntil > now
-        ? `${e.config.name} cooling for ${Duration.format(Duration.millis(e.coolingUntil - now))} (${e.coolReason})`
+  const describe = (now: number, candidates: ReadonlyArray<Entry>, request: Request) =>
+    candidates.map((e) => {
+      if (isEjected(e, now)) return `${e.config.name} ejected (${e.ejected})`
+      const cooling = holding(e, request, now)
+      return cooling !== undefined
+        ? `${e.config.name} cooling for ${Duration.format(Duration.millis(cooling.until - now))} (${cooling.reason})`
         : `${e.config.name} busy (${e.inFlight} in flight)`
-    ).join("; ")
+    }).join("; ")
 
-  const acquire: KeyPool["acquire"] = (request) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+  const released = Effect.callback<void>((resume) => {
+    const wakeUp = () => {
+      waiters.delete(wakeUp)
+      resume(Effect.void)
+    }
+    waiters.add(wakeUp)
+    return Effect.sync(() => waiters.delete(wakeUp))
+  })
+  const wakeWithin = (ms: number) => Effect.raceFirst(released, Effect.sleep(Duration.millis(ms)))
+
+  const acquire: KeyPool["acquire"] = (request, waits = standalone) => {
+    let busyUntil: number | undefined
+    const loop: Effect.Effect<Lease, LlmError.Reason> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const candidates = request.pinned === undefined
         ? entries.filter((e) => e.config.models === undefined || request.model === undefined || e.config.models.includes(request.model))
         : entries.filter((e) => e.config.name === request.pinned)
@@ -219,98 +302,150 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
             })
         )
       }
-      const usable = candidates.filter((e) => serves(e, request.model))
+      const usable = candidates.filter((e) => serves(e, request.model, now))
       if (usable.length === 0) {
-        return Effect.fail(new LlmError.Unauthorized({ detail: `no usable key: ${describe(now, candidates)}` }))
+        return Effect.fail(new LlmError.Unauthorized({ detail: `no usable key: ${describe(now, candidates, request)}` }))
       }
-      const ready = usable.filter((e) => e.coolingUntil <= now && hasRoom(e))
+      const ready = usable.filter((e) => holding(e, request, now) === undefined && hasRoom(e))
       if (ready.length > 0) {
         const chosen = pick(ready, request.sessionId)
         chosen.inFlight++
         chosen.requests++
-        return Effect.succeed({ name: chosen.config.name, value: chosen.config.value })
+        return Effect.succeed({ name: chosen.config.name, value: chosen.config.value, model: modelKey(request.model) })
       }
-      // Every usable key is cooling or full: wait for the soonest cooldown or a release.
-      const soonest = Math.min(...usable.map((e) => e.coolingUntil > now ? e.coolingUntil : Infinity))
-      const wait = soonest === Infinity ? undefined : soonest - now
-      if (wait !== undefined && wait > Duration.toMillis(options.maxWait) && usable.every((e) => e.coolingUntil > now)) {
-        const fields = { retryAfter: Duration.millis(wait), detail: `every key is cooling: ${describe(now, usable)}` }
+      // Every usable key is cooling or full.
+      let soonest = Infinity
+      let allCooling = true
+      let allQuota = true
+      for (const e of usable) {
+        const cooling = holding(e, request, now)
+        if (cooling === undefined) allCooling = false
+        else {
+          soonest = Math.min(soonest, cooling.until)
+          if (cooling.reason !== "quota exhausted") allQuota = false
+        }
+      }
+      if (allCooling) {
+        const wait = soonest - now
+        if (!waits.fits(wait, now)) {
+          const fields = { retryAfter: Duration.millis(wait), detail: `every key is cooling: ${describe(now, usable, request)}` }
+          return Effect.fail(allQuota ? new LlmError.QuotaExhausted(fields) : new LlmError.RateLimited(fields))
+        }
+        return Effect.andThen(waits.restore(wakeWithin(wait)), loop)
+      }
+      // Some key is only busy: wait for a release, as long as the budget allows.
+      busyUntil ??= now + waits.bound(now)
+      const left = Math.min(busyUntil - now, soonest - now)
+      if (busyUntil <= now) {
         return Effect.fail(
-          usable.every((e) => e.coolReason === "quota exhausted")
-            ? new LlmError.QuotaExhausted(fields)
-            : new LlmError.RateLimited(fields)
+          new LlmError.QueueFull({ detail: `no key became free in time: ${describe(now, usable, request)}` })
         )
       }
-      const released = Effect.callback<void>((resume) => {
-        const wakeUp = () => {
-          waiters.delete(wakeUp)
-          resume(Effect.void)
-        }
-        waiters.add(wakeUp)
-        return Effect.sync(() => waiters.delete(wakeUp))
-      })
-      const woken = wait === undefined ? released : Effect.raceFirst(released, Effect.sleep(Duration.millis(wait)))
-      return Effect.andThen(woken, acquire(request))
+      return Effect.andThen(waits.restore(wakeWithin(left)), loop)
     })
+    return loop
+  }
 
-  const release: KeyPool["release"] = (lease, failure) =>
+  const cool = (entry: Entry, target: { cooling: Cooling | undefined }, now: number, ms: number, reason: string, setBy: string | undefined) => {
+    const until = Math.max(target.cooling !== undefined && target.cooling.until > now ? target.cooling.until : 0, now + ms)
+    target.cooling = { until, reason, setBy }
+    entry.cooldowns++
+  }
+
+  const release: KeyPool["release"] = (lease, failure, requestId) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => {
         const entry = entries.find((e) => e.config.name === lease.name)
         if (entry === undefined) return
         entry.inFlight--
         if (failure === undefined) {
-          entry.consecutiveLimits = 0
+          for (const limits of entry.models.values()) limits.consecutive = 0
         } else {
           entry.failures[failure._tag] = (entry.failures[failure._tag] ?? 0) + 1
           switch (failure._tag) {
             case "RateLimited": {
+              const model = lease.model ?? ""
+              let limits = entry.models.get(model)
+              if (limits === undefined) {
+                limits = { cooling: undefined, consecutive: 0, lastLimitedBy: undefined }
+                entry.models.set(model, limits)
+              }
+              // One call retrying is one signal, not several: only another call doubles the cooldown.
+              if (requestId === undefined || limits.lastLimitedBy !== requestId) {
+                limits.consecutive++
+                limits.lastLimitedBy = requestId
+              }
               const computed = Math.min(
-                Duration.toMillis(options.rateLimitCooldown) * 2 ** entry.consecutiveLimits,
+                Duration.toMillis(options.rateLimitCooldown) * 2 ** (limits.consecutive - 1),
                 Duration.toMillis(options.maxCooldown)
               )
-              entry.consecutiveLimits++
-              cool(entry, now, failure.retryAfter === undefined ? computed : Duration.toMillis(failure.retryAfter), "rate limited")
+              const ms = failure.retryAfter === undefined ? computed : Duration.toMillis(failure.retryAfter)
+              cool(entry, limits, now, ms, model === "" ? "rate limited" : `rate limited for ${model}`, requestId)
               break
             }
             case "QuotaExhausted":
               cool(
                 entry,
+                entry,
                 now,
                 failure.retryAfter === undefined ? Duration.toMillis(options.quotaCooldown) : Duration.toMillis(failure.retryAfter),
-                "quota exhausted"
+                "quota exhausted",
+                requestId
               )
               break
             case "Unauthorized":
               if (entry.ejected === undefined) entry.ejections++
               entry.ejected = `Unauthorized${failure.detail === undefined ? "" : `: ${failure.detail}`}`
+              entry.ejectedUntil = now + ejectMs
               break
           }
         }
         wake()
       }))
 
-  const cool = (entry: Entry, now: number, ms: number, reason: string) => {
-    entry.coolingUntil = Math.max(entry.coolingUntil, now + ms)
-    entry.coolReason = reason
-    entry.cooldowns++
+  const cancel: KeyPool["cancel"] = (lease) => {
+    const entry = entries.find((e) => e.config.name === lease.name)
+    if (entry === undefined) return
+    entry.inFlight--
+    entry.requests--
+    wake()
   }
 
   const hasAlternative: KeyPool["hasAlternative"] = (name, model) =>
-    entries.some((e) => e.config.name !== name && serves(e, model))
+    entries.some((e) => e.config.name !== name && e.ejected === undefined &&
+      (e.config.models === undefined || model === undefined || e.config.models.includes(model)))
 
   const stats: KeyPool["stats"] = Effect.map(Clock.currentTimeMillis, (now) =>
-    entries.map((e): KeyStats => ({
-      name: e.config.name,
-      state: e.ejected !== undefined ? "ejected" : e.coolingUntil > now ? "cooling" : "active",
-      coolingForMs: e.coolingUntil > now ? e.coolingUntil - now : undefined,
-      reason: e.ejected ?? (e.coolingUntil > now ? e.coolReason : undefined),
-      inFlight: e.inFlight,
-      requests: e.requests,
-      failures: { ...e.failures },
-      cooldowns: e.cooldowns,
-      ejections: e.ejections
-    })))
+    entries.map((e): KeyStats => {
+      let cooling = e.cooling !== undefined && e.cooling.until > now ? e.cooling : undefined
+      for (const limits of e.models.values()) {
+        const c = limits.cooling
+        if (c !== undefined && c.until > now && (cooling === undefined || c.until > cooling.until)) cooling = c
+      }
+      const ejected = isEjected(e, now)
+      return {
+        name: e.config.name,
+        state: ejected ? "ejected" : cooling !== undefined ? "cooling" : "active",
+        coolingForMs: cooling === undefined ? undefined : cooling.until - now,
+        reason: ejected ? e.ejected : cooling?.reason,
+        inFlight: e.inFlight,
+        requests: e.requests,
+        failures: { ...e.failures },
+        cooldowns: e.cooldowns,
+        ejections: e.ejections
+      }
+    }))
 
-  return { size: entries.length, acquire, release, hasAlternative, stats }
+  return {
+    size: entries.length,
+    acquire,
+    release,
+    cancel,
+    hasAlternative,
+    restoreEjected: () => {
+      for (const e of entries) e.ejected = undefined
+      wake()
+    },
+    stats
+  }
 }

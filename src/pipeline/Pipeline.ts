@@ -1,15 +1,20 @@
 /**
  * The one composition every backend goes through. A provider supplies raw
- * single-attempt operations; for each call the pipeline validates the input,
- * resolves options, model and key, waits in the priority queue for a
- * concurrency permit, asks the circuit breaker, runs attempts under their
- * timeouts, retries what may be retried, and accounts for the call exactly
- * once (success, failure with its reason, or interruption) in stats and the
- * recent-calls ring.
+ * single-attempt operations; the pipeline validates the input, resolves
+ * options and model, and runs the call through its stages, composed once
+ * for both call shapes (an Effect and a Stream):
+ *
+ * accounting → admission (queue permit) → breaker ticket → retry → key lease
+ * with rate tokens → attempt (timeouts, deadline)
+ *
+ * Each stage owns one resource from acquisition to release (`Stage.ts`); the
+ * call's own state lives in one `Call` record. Every call is accounted for
+ * exactly once (success, failure with its reason, interruption or, for a
+ * stream stopped early, cancellation) in stats and the recent-calls ring.
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Option, Stream } from "effect"
+import { Clock, Duration, Effect, Exit, Stream } from "effect"
 import type { CallOptions } from "../domain/CallOptions.ts"
 import type { ChatRequest } from "../domain/Chat.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
@@ -17,6 +22,8 @@ import type { Usage } from "../domain/Usage.ts"
 import type { Capabilities, Monitor, Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
+import * as Attempt from "./Attempt.ts"
+import * as Call from "./Call.ts"
 import * as CircuitBreaker from "./CircuitBreaker.ts"
 import * as KeyAccess from "./KeyAccess.ts"
 import type * as KeyPool from "./KeyPool.ts"
@@ -25,10 +32,9 @@ import * as PriorityQueue from "./PriorityQueue.ts"
 import type { Provider } from "./Provider.ts"
 import * as RateLimiter from "./RateLimiter.ts"
 import * as Retry from "./Retry.ts"
+import * as Stage from "./Stage.ts"
 import * as Stats from "./Stats.ts"
 import * as StatsReport from "./StatsReport.ts"
-import * as StreamGuard from "./StreamGuard.ts"
-import * as Timeouts from "./Timeouts.ts"
 import * as Tracking from "./Tracking.ts"
 import * as Validate from "./Validate.ts"
 
@@ -56,8 +62,6 @@ export interface Options {
   /** Queue, retry, breaker and timeout settings (default `Policy.defaults`). */
   readonly policy?: Policy.Policy | undefined
 }
-
-type Operation = Tracking.RecentCall["operation"]
 
 /**
  * An operation beyond chat, stream, embed and models (rerank, tensor
@@ -124,25 +128,16 @@ export interface Built {
   readonly extras: Extras
 }
 
-interface Track {
-  attempts: number
-  retries: number
-  queueWaitMs: number
-  firstTokenMs: number | undefined
-  /** The key of the latest attempt. */
-  key: string | undefined
+// Both call shapes, so the composition below is written once.
+interface Kinds<A> {
+  readonly effect: Effect.Effect<A, LlmError.LlmError>
+  readonly stream: Stream.Stream<A, LlmError.LlmError>
 }
+type Kind = keyof Kinds<unknown>
 
-const newTrack = (): Track => ({ attempts: 0, retries: 0, queueWaitMs: 0, firstTokenMs: undefined, key: undefined })
-
-const failureOf = <A>(exit: Exit.Exit<A, LlmError.LlmError>): LlmError.LlmError | undefined =>
-  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
-
-const breakerOutcome = <A>(exit: Exit.Exit<A, LlmError.LlmError>): CircuitBreaker.Outcome => {
-  if (Exit.isSuccess(exit)) return "success"
-  const error = failureOf(exit)
-  if (error === undefined) return "interrupted"
-  return LlmError.countsForBreaker(error.reason) ? "unhealthy" : "answered"
+interface Shape<K extends Kind> {
+  readonly stage: <R, A>(stage: Stage.Stage<R>, call: Call.Call, use: (resource: R) => Kinds<A>[K]) => Kinds<A>[K]
+  readonly retry: <A>(call: Call.Call, ticket: CircuitBreaker.Ticket, attempt: () => Kinds<A>[K]) => Kinds<A>[K]
 }
 
 // Only a cheap size estimate: everything we send, as JSON characters.
@@ -153,8 +148,7 @@ const chatCost = (request: ChatRequest): number =>
     request.maxTokens
   )
 
-const withAttempts = (error: LlmError.LlmError, attempts: number): LlmError.LlmError =>
-  attempts <= 1 || error.attempts !== undefined ? error : new LlmError.LlmError({ ...error, attempts })
+const none = () => undefined
 
 /**
  * Wraps a provider's raw operations into an `LlmBackend` service, with the
@@ -166,6 +160,10 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
   const name = provider.provider
   const keys = options.keys ?? []
   const policy = options.policy ?? Policy.defaults
+  const budget: Call.Budget = {
+    capMs: Duration.toMillis(policy.retryAfterCap),
+    minAttemptMs: Duration.toMillis(policy.minAttemptTime)
+  }
   const recorder = new Stats.Recorder(name)
   const ring = new Tracking.Ring(policy.recentCalls)
   const queue = yield* PriorityQueue.make({
@@ -178,14 +176,14 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     enabled: policy.circuitBreaker,
     failureThreshold: policy.failureThreshold,
     resetTimeout: policy.resetTimeout,
+    maxResetTimeout: policy.maxResetTimeout,
     onTransition: (from, to) =>
       Effect.andThen(
         recorder.breaker(CircuitBreaker.stateName(to), to._tag === "Open"),
         Effect.logWarning(`${name}: circuit ${CircuitBreaker.stateName(from)} -> ${CircuitBreaker.stateName(to)}`)
       )
   })
-
-  const keyAccess = KeyAccess.make(name, keys, policy, recorder)
+  const keyAccess = KeyAccess.make(name, keys, policy, recorder, budget)
 
   const capabilities: Capabilities = {
     chat: provider.chat !== undefined,
@@ -194,231 +192,241 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     models: provider.models !== undefined
   }
 
-  const error = (base: { readonly requestId: string; readonly model: string | undefined }, reason: LlmError.Reason) =>
-    LlmError.make(name, reason, base)
-
-  const lease = (call: CallContext, resolved: Validate.ResolvedOptions, track: Track, cost: number) =>
-    Effect.map(keyAccess.lease(call, resolved, cost), (leased) => {
-      track.key = leased[0]?.name
-      return leased
-    })
+  const error = (call: Call.Call, reason: LlmError.Reason) =>
+    LlmError.make(name, reason, { requestId: call.requestId, model: call.model })
 
   const gauges = Effect.suspend(() => recorder.gauges(queue.depth(), queue.inFlight()))
 
-  // Waits for a permit held for the rest of the enclosing scope.
-  const admit = (call: CallContext, priority: Validate.ResolvedOptions["priority"], track: Track) =>
-    queue.acquire(priority).pipe(
-      Effect.mapError((reason) => error(call, reason)),
-      Effect.tap((waited) => {
-        track.queueWaitMs = waited
-        return Effect.andThen(recorder.queued(waited), gauges)
-      }),
-      Effect.andThen(Effect.mapError(breaker.admit, (reason) => error(call, reason)))
-    )
+  // The call's accounting: opened when it enters, closed exactly once however it ends.
+  const accounting: Stage.Stage<void> = {
+    acquire: () => Effect.void,
+    release: (_, exit, call) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const failure = Attempt.failureOf(exit)
+        const complete = call.ended || call.terminal
+        const outcome = Exit.isSuccess(exit)
+          ? (call.streaming && !complete ? "cancelled" : "success")
+          : failure !== undefined
+          ? "failure"
+          : call.streaming && call.content && !call.terminal
+          ? "cancelled"
+          : "interrupted"
+        const reason = failure?.reason._tag
+        const durationMs = now - call.start
+        ring.add({
+          requestId: call.requestId,
+          provider: name,
+          model: call.model,
+          operation: call.operation,
+          priority: call.priority,
+          outcome,
+          reason,
+          startedAt: call.start,
+          queueWaitMs: call.queueWaitMs,
+          durationMs,
+          attempts: call.attemptsStarted,
+          attemptsAnswered: call.attemptsAnswered,
+          firstTokenMs: call.firstTokenMs
+        })
+        return Effect.andThen(
+          recorder.finished({
+            model: call.model,
+            priority: call.priority,
+            outcome,
+            reason,
+            durationMs,
+            retries: call.retries,
+            attemptsStarted: call.attemptsStarted,
+            attemptsAnswered: call.attemptsAnswered
+          }),
+          gauges
+        )
+      })
+  }
 
-  const retryHooks = (ticket: CircuitBreaker.Ticket, track: Track, call: CallContext, extra?: () => boolean): Retry.Hooks => ({
-    rotate: (failure) => keyAccess.rotate(failure, track.key, call.model),
-    mayRetry: Effect.suspend(() => extra?.() === false ? Effect.succeed(false) : breaker.mayRetry(ticket)),
-    onRetry: (retry, delay, cause) => {
-      track.retries = retry
-      const ms = Duration.toMillis(delay)
-      return Effect.andThen(
-        recorder.retry(call.model, cause.reason._tag, ms),
+  // A concurrency permit, waited for in priority order within the wait rule.
+  const admission: Stage.Stage<void> = {
+    acquire: (call, restore) =>
+      queue.acquire(call.priority, (now) => Call.bound(call, budget, now), restore).pipe(
+        Effect.mapError((reason) => error(call, reason)),
+        Effect.map((waited) => {
+          call.queueWaitMs = waited
+        })
+      ),
+    acquired: (_, call) => Effect.andThen(recorder.queued(call.queueWaitMs), gauges),
+    release: () => Effect.andThen(queue.release, gauges)
+  }
+
+  // How a call ended, as the breaker sees it. A call cut by the deadline (or
+  // interrupted) while failing against an unhealthy target counts as unhealthy.
+  const breakerOutcome = (exit: Exit.Exit<unknown, unknown>, call: Call.Call): CircuitBreaker.Outcome => {
+    if (Exit.isSuccess(exit)) return "success"
+    const failure = Attempt.failureOf(exit)
+    if (failure === undefined || (failure.reason._tag === "Timeout" && failure.reason.phase === "total")) {
+      return call.lastError !== undefined && LlmError.countsForBreaker(call.lastError.reason) ? "unhealthy" : "interrupted"
+    }
+    return LlmError.countsForBreaker(failure.reason) ? "unhealthy" : "answered"
+  }
+
+  const ticket: Stage.Stage<CircuitBreaker.Ticket> = {
+    acquire: (call) => Effect.mapError(breaker.admit, (reason) => error(call, reason)),
+    acquired: (held) => breaker.announce(held),
+    release: (held, exit, call) => breaker.record(held, breakerOutcome(exit, call))
+  }
+
+  const hooks: Retry.Hooks<CircuitBreaker.Ticket> = {
+    mayRetry: breaker.mayRetry,
+    rotate: (call, failure) => keyAccess.rotate(failure, call.keyName, call.model),
+    onRetry: (call, retry, delay, cause) =>
+      Effect.andThen(
+        recorder.retry(call.model, cause.reason._tag, Duration.toMillis(delay)),
         Effect.logDebug(`${name}: retry ${retry} in ${Duration.format(delay)} after ${cause.reason._tag}`)
       )
+  }
+
+  const observer = (ticketOf: (call: Call.Call) => CircuitBreaker.Ticket | undefined): Attempt.Observer => ({
+    fail: error,
+    usage: (call, usage) =>
+      Effect.andThen(
+        recorder.usage(call.model ?? "unknown", usage.inputTokens, usage.outputTokens),
+        keyAccess.correct(call.keyName, call.cost, usage)
+      ),
+    firstContent: (call) => {
+      const held = ticketOf(call)
+      // A streaming probe is decided by its first content, not by the stream's end.
+      const decided = held !== undefined && held.probe ? breaker.record(held, "success") : Effect.void
+      return Effect.andThen(decided, recorder.firstContent(call.model, call.firstTokenMs ?? 0))
     }
   })
 
-  const finish = (
-    operation: Operation,
-    call: CallContext,
-    priority: Validate.ResolvedOptions["priority"],
-    track: Track,
-    start: number,
-    exit: Exit.Exit<unknown, LlmError.LlmError>
-  ) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const failure = failureOf(exit)
-      const outcome = Exit.isSuccess(exit) ? "success" : failure === undefined ? "interrupted" : "failure"
-      const reason = failure?.reason._tag
-      ring.add({
-        requestId: call.requestId,
-        provider: name,
-        model: call.model,
-        operation,
-        priority,
-        outcome,
-        reason,
-        startedAt: start,
-        queueWaitMs: track.queueWaitMs,
-        durationMs: now - start,
-        attempts: track.attempts,
-        firstTokenMs: track.firstTokenMs
-      })
-      return Effect.andThen(
-        recorder.finished({ model: call.model, priority, outcome, reason, durationMs: now - start, retries: track.retries }),
-        gauges
-      )
-    })
+  const compose = <K extends Kind, A>(
+    shape: Shape<K>,
+    call: Call.Call,
+    attempt: (context: CallContext, ticket: CircuitBreaker.Ticket) => Kinds<A>[K]
+  ): Kinds<A>[K] =>
+    shape.stage(accounting, call, () =>
+      shape.stage(admission, call, () =>
+        shape.stage(ticket, call, (held) =>
+          shape.retry<A>(call, held, () => shape.stage(keyAccess.stage, call, (leased) => attempt(leased.context, held))))))
 
-  const deadlineOf = (resolved: Validate.ResolvedOptions) => resolved.timeout ?? policy.deadline
+  const effectShape: Shape<"effect"> = {
+    stage: Stage.effect,
+    retry: (call, held, attempt) => Retry.effect(policy, budget, hooks, call, held, Effect.suspend(attempt))
+  }
+  const streamShape: Shape<"stream"> = {
+    stage: Stage.stream,
+    retry: (call, held, attempt) => Retry.stream(policy, budget, hooks, call, held, Stream.suspend(attempt))
+  }
+  const effectObserver = observer(() => undefined)
+
+  const open = (
+    operation: string,
+    streaming: boolean,
+    model: string | undefined,
+    resolved: Validate.ResolvedOptions,
+    cost: number
+  ): Effect.Effect<Call.Call, LlmError.LlmError> =>
+    Effect.andThen(
+      keyAccess.checkPin(resolved.requestId, resolved.key),
+      Effect.map(Clock.currentTimeMillis, (start) => {
+        const deadline = resolved.timeout ?? policy.deadline
+        return Call.make({
+          requestId: resolved.requestId,
+          model,
+          operation,
+          streaming,
+          priority: resolved.priority,
+          pinned: resolved.key,
+          sessionId: resolved.sessionId,
+          cost,
+          start,
+          deadlineAt: deadline === undefined ? Infinity : start + Duration.toMillis(deadline),
+          maxRetries: Math.min(policy.maxRetries, resolved.maxRetries ?? Infinity)
+        })
+      })
+    )
 
   const run = <A>(
-    operation: Operation,
+    operation: string,
     model: string | undefined,
     resolved: Validate.ResolvedOptions,
     cost: number,
-    attempt: (call: CallContext) => Effect.Effect<A, LlmError.LlmError>,
-    usageOf: (value: A) => Usage | undefined,
-    attemptTimeout: Duration.Duration = policy.attemptTimeout
+    spec: Attempt.EffectSpec<A>,
+    attempt: (context: CallContext) => Effect.Effect<A, LlmError.LlmError>
   ): Effect.Effect<A, LlmError.LlmError> =>
-    Effect.andThen(keyAccess.checkPin(resolved.requestId, resolved.key), Effect.flatMap(Clock.currentTimeMillis, (start) => {
-      const call: CallContext = { requestId: resolved.requestId, model, apiKey: undefined }
-      const track = newTrack()
-      const once = Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(restore(Effect.suspend(() => lease(call, resolved, track, cost))), ([lease, leased]) =>
-          restore(Effect.suspend(() => {
-            track.attempts++
-            return Timeouts.effect(attempt(leased), "attempt", attemptTimeout, (reason) => error(call, reason))
-          })).pipe(Effect.onExit((exit) => keyAccess.giveBack(lease, exit))))
-      )
-      const admitted = Effect.scoped(
-        Effect.flatMap(admit(call, resolved.priority, track), (ticket) =>
-          Effect.retry(once, Retry.schedule(policy, retryHooks(ticket, track, call))).pipe(
-            Effect.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
-          ))
-      )
-      const deadline = deadlineOf(resolved)
-      const bounded = deadline === undefined
-        ? admitted
-        : Timeouts.effect(admitted, "total", deadline, (reason) => error(call, reason))
-      return bounded.pipe(
-        Effect.tap((value) => {
-          const usage = usageOf(value)
-          return usage === undefined
-            ? Effect.void
-            : Effect.andThen(
-              recorder.usage(model ?? "unknown", usage.inputTokens, usage.outputTokens),
-              keyAccess.correct(track.key, cost, usage)
-            )
-        }),
-        Effect.mapError((e) => withAttempts(e, track.attempts)),
-        Effect.onExit((exit) => finish(operation, call, resolved.priority, track, start, exit))
-      )
-    }))
-
-  interface StreamShape<A> {
-    readonly operation: Operation
-    readonly isContent: (element: A) => boolean
-    readonly usageOf: (element: A) => Usage | undefined
-    readonly firstTokenTimeout: Duration.Duration
-    readonly idleTimeout: Duration.Duration
-  }
+    Effect.flatMap(open(operation, false, model, resolved, cost), (call) =>
+      compose<"effect", A>(effectShape, call, (context) => Attempt.effect(call, spec, effectObserver, attempt(context))))
 
   const runStream = <A>(
+    operation: string,
     model: string | undefined,
     resolved: Validate.ResolvedOptions,
     cost: number,
-    open: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,
-    shape: StreamShape<A>
+    spec: Attempt.StreamSpec<A>,
+    attempt: (context: CallContext) => Stream.Stream<A, LlmError.LlmError>
   ): Stream.Stream<A, LlmError.LlmError> =>
-    Stream.unwrap(Effect.andThen(keyAccess.checkPin(resolved.requestId, resolved.key), Effect.map(Clock.currentTimeMillis, (start) => {
-      const call: CallContext = { requestId: resolved.requestId, model, apiKey: undefined }
-      const track = newTrack()
-      let content = false
-      const attempt = Stream.unwrap(Effect.map(Effect.suspend(() => lease(call, resolved, track, cost)), ([lease, leased]) => {
-        track.attempts++
-        return Timeouts.stream(StreamGuard.holdUntilContent(open(leased), shape.isContent), {
-          firstToken: shape.firstTokenTimeout,
-          idle: shape.idleTimeout,
-          isContent: shape.isContent,
-          fail: (reason) => error(call, reason)
-        }).pipe(Stream.onExit((exit) => keyAccess.giveBack(lease, exit)))
-      }))
-      const observe = (element: A) =>
-        Effect.suspend(() => {
-          const usage = shape.usageOf(element)
-          if (usage !== undefined) {
-            return Effect.andThen(
-              recorder.usage(model ?? "unknown", usage.inputTokens, usage.outputTokens),
-              keyAccess.correct(track.key, cost, usage)
-            )
-          }
-          if (content || !shape.isContent(element)) return Effect.void
-          content = true
-          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            track.firstTokenMs = now - start
-            return recorder.firstContent(model, now - start)
-          })
-        })
-      // The permit is taken in the stream's own scope: held until it ends or is interrupted.
-      const admitted = Stream.unwrap(Effect.map(admit(call, resolved.priority, track), (ticket) =>
-        Stream.retry(attempt, Retry.schedule(policy, retryHooks(ticket, track, call, () => !content))).pipe(
-          Stream.tap(observe),
-          Stream.onExit((exit) => breaker.record(ticket, breakerOutcome(exit)))
-        )))
-      const deadline = deadlineOf(resolved)
-      const bounded = deadline === undefined ? admitted : Stream.interruptWhen(
-        admitted,
-        Effect.andThen(
-          Effect.sleep(deadline),
-          Effect.fail(error(call, new LlmError.Timeout({ phase: "total", after: deadline, detail: "the call's deadline passed" })))
-        )
-      )
-      return bounded.pipe(
-        Stream.mapError((e) => withAttempts(e, track.attempts)),
-        Stream.onExit((exit) => finish(shape.operation, call, resolved.priority, track, start, exit))
-      )
-    })))
+    Stream.unwrap(Effect.map(open(operation, true, model, resolved, cost), (call) => {
+      let held: CircuitBreaker.Ticket | undefined
+      const watch = observer(() => held)
+      return compose<"stream", A>(streamShape, call, (context, ticket) => {
+        held = ticket
+        return Attempt.stream(call, spec, watch, attempt(context))
+      })
+    }))
 
-  const chatStream: StreamShape<ChatChunk.ChatChunk> = {
-    operation: "stream",
-    isContent: ChatChunk.isContent,
-    usageOf: (chunk) => chunk._tag === "Usage" ? chunk.usage : undefined,
+  const chatSpec: Attempt.EffectSpec<{ readonly usage?: Usage | undefined }> = {
+    attemptTimeout: policy.attemptTimeout,
+    usage: (response) => response.usage
+  }
+  const modelsSpec: Attempt.EffectSpec<unknown> = { attemptTimeout: policy.attemptTimeout, usage: none }
+  const chatStreamSpec: Attempt.StreamSpec<ChatChunk.ChatChunk> = {
     firstTokenTimeout: policy.firstTokenTimeout,
-    idleTimeout: policy.idleTimeout
+    idleTimeout: policy.idleTimeout,
+    isContent: ChatChunk.isContent,
+    isTerminal: (chunk) => chunk._tag === "Finish" || chunk._tag === "Usage",
+    usage: (chunk) => chunk._tag === "Usage" ? chunk.usage : undefined
   }
 
   const chat: Service["chat"] = (input, callOptions) => {
-    const open = provider.chat
-    if (open === undefined) return Effect.fail(LlmError.unsupported(name, "chat"))
+    const send = provider.chat
+    if (send === undefined) return Effect.fail(LlmError.unsupported(name, "chat"))
     return Effect.gen(function*() {
       const request = yield* Validate.chatRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.model)
-      return yield* run("chat", model, resolved, chatCost(request), (call) => open(request, call), (r) => r.usage)
+      return yield* run("chat", model, resolved, chatCost(request), chatSpec, (call) => send(request, call))
     })
   }
 
   const stream: Service["stream"] = (input, callOptions) => {
-    const open = provider.stream
-    if (open === undefined) return Stream.fail(LlmError.unsupported(name, "stream"))
+    const send = provider.stream
+    if (send === undefined) return Stream.fail(LlmError.unsupported(name, "stream"))
     return Stream.unwrap(Effect.gen(function*() {
       const request = yield* Validate.chatRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.model)
-      return runStream(model, resolved, chatCost(request), (call) => open(request, call), chatStream)
+      return runStream("stream", model, resolved, chatCost(request), chatStreamSpec, (call) => send(request, call))
     }))
   }
 
   const embed: Service["embed"] = (input, callOptions) => {
-    const open = provider.embed
-    if (open === undefined) return Effect.fail(LlmError.unsupported(name, "embed"))
+    const send = provider.embed
+    if (send === undefined) return Effect.fail(LlmError.unsupported(name, "embed"))
     return Effect.gen(function*() {
       const request = yield* Validate.embedRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.embeddingModel ?? options.model)
       const chars = request.input.reduce((n, text) => n + text.length, 0)
-      return yield* run("embed", model, resolved, RateLimiter.estimate(chars, 0), (call) => open(request, call), (r) => r.usage)
+      return yield* run("embed", model, resolved, RateLimiter.estimate(chars, 0), chatSpec, (call) => send(request, call))
     })
   }
 
   const models: Service["models"] = (callOptions) => {
-    const open = provider.models
-    if (open === undefined) return Effect.fail(LlmError.unsupported(name, "models"))
+    const send = provider.models
+    if (send === undefined) return Effect.fail(LlmError.unsupported(name, "models"))
     return Effect.flatMap(
       Validate.callOptions(name, callOptions),
-      (resolved) => run("models", undefined, resolved, 0, open, () => undefined)
+      (resolved) => run("models", undefined, resolved, 0, modelsSpec, send)
     )
   }
 
@@ -437,6 +445,8 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     reset: Effect.sync(() => {
       recorder.reset()
       ring.clear()
+      breaker.resetTrips()
+      keyAccess.restoreEjected()
     }),
     report: (format = "text") => Effect.map(snapshot, format === "json" ? StatsReport.json : StatsReport.text),
     recent: Effect.sync(() => ring.toArray()),
@@ -445,32 +455,24 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
 
   const extras: Extras = {
     effect: (operation, attempt, callOptions) =>
-      Effect.flatMap(
-        Validate.callOptions(name, callOptions),
-        (resolved) =>
-          run(
-            operation.name,
-            operation.model,
-            resolved,
-            operation.cost ?? 0,
-            attempt,
-            operation.usage ?? (() => undefined),
-            operation.attemptTimeout
-          )
-      ),
+      Effect.flatMap(Validate.callOptions(name, callOptions), (resolved) =>
+        run(operation.name, operation.model, resolved, operation.cost ?? 0, {
+          attemptTimeout: operation.attemptTimeout ?? policy.attemptTimeout,
+          usage: operation.usage ?? none
+        }, attempt)),
     stream: <A>(
       operation: ExtraStreamOperation<A>,
-      open: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,
+      attempt: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,
       callOptions?: CallOptions
     ) =>
       Stream.unwrap(Effect.map(Validate.callOptions(name, callOptions), (resolved) =>
-        runStream(operation.model, resolved, operation.cost ?? 0, open, {
-          operation: operation.name,
-          isContent: operation.isContent ?? (() => true),
-          usageOf: operation.usage ?? (() => undefined),
+        runStream(operation.name, operation.model, resolved, operation.cost ?? 0, {
           firstTokenTimeout: operation.attemptTimeout ?? policy.firstTokenTimeout,
-          idleTimeout: operation.idleTimeout ?? policy.idleTimeout
-        })))
+          idleTimeout: operation.idleTimeout ?? policy.idleTimeout,
+          isContent: operation.isContent ?? (() => true),
+          isTerminal: undefined,
+          usage: operation.usage ?? none
+        }, attempt)))
   }
 
   const service = { provider: name, capabilities, chat, stream, embed, models, monitor } satisfies Service

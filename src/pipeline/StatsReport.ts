@@ -24,6 +24,8 @@ export const text = (s: Snapshot): string => {
     ["successful_requests", String(s.successful_requests)],
     ["failed_requests", String(s.failed_requests)],
     ["interrupted_requests", String(s.interrupted_requests)],
+    ["cancelled_requests", String(s.cancelled_requests)],
+    ["attempts (started / answered)", `${s.attempts_started} / ${s.attempts_answered}`],
     ["retried_requests", String(s.retried_requests)],
     ["total_retries", String(s.total_retries)],
     ["average_response_time (ms)", String(s.average_response_time)],
