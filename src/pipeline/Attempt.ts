@@ -10,7 +10,6 @@
  */
 import { Cause, Clock, type Duration, Effect, Exit, Stream } from "effect"
 import type { Usage } from "../domain/Usage.ts"
-import { mapBatches } from "../internal/Batches.ts"
 import { LlmError, type Timeout } from "../LlmError.ts"
 import type { Call } from "./Call.ts"
 import * as StreamGuard from "./StreamGuard.ts"
@@ -124,26 +123,34 @@ export const stream = <A>(
       },
       fail: (reason) => observer.fail(call, reason)
     })
-    const observed = mapBatches(timed, (batch) => {
-      call.answered = true
-      let effect: Effect.Effect<void> = Effect.void
-      for (const element of batch) {
-        const usage = spec.usage(element)
-        if (usage !== undefined) effect = Effect.andThen(effect, observer.usage(call, usage))
-        if (spec.isTerminal?.(element) === true) call.terminal = true
-        if (!call.content && spec.isContent(element)) {
-          call.content = true
-          effect = Effect.andThen(
-            effect,
-            Effect.flatMap(Clock.currentTimeMillis, (now) => {
-              call.firstTokenMs = now - call.start
-              return observer.firstContent(call)
-            })
-          )
-        }
-      }
-      return Effect.as(effect, batch)
-    })
+    // A terminal element counts once the caller pulls past its batch: a
+    // caller that takes one element of [text, text, finish] and stops has
+    // not received the finish.
+    let pending = false
+    const observed = Stream.transformPull(timed, (pull) =>
+      Effect.succeed(Effect.suspend(() => {
+        if (pending) call.terminal = true
+        return Effect.flatMap(pull, (batch) => {
+          call.answered = true
+          let effect: Effect.Effect<void> = Effect.void
+          for (const element of batch) {
+            const usage = spec.usage(element)
+            if (usage !== undefined) effect = Effect.andThen(effect, observer.usage(call, usage))
+            if (spec.isTerminal?.(element) === true) pending = true
+            if (!call.content && spec.isContent(element)) {
+              call.content = true
+              effect = Effect.andThen(
+                effect,
+                Effect.flatMap(Clock.currentTimeMillis, (now) => {
+                  call.firstTokenMs = now - call.start
+                  return observer.firstContent(call)
+                })
+              )
+            }
+          }
+          return Effect.as(effect, batch)
+        })
+      })))
     return observed.pipe(
       Stream.onEnd(Effect.sync(() => {
         call.ended = true
