@@ -15,8 +15,11 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Ref } from "effect"
-import { CircuitOpen } from "../LlmError.ts"
+import { Clock, Duration, Effect, Exit, Ref } from "effect"
+import { CircuitOpen, countsForBreaker, type LlmError, type Reason } from "../LlmError.ts"
+import { failureOf } from "./Attempt.ts"
+import type { Call } from "./Call.ts"
+import type { Stage } from "./Stage.ts"
 
 /**
  * @since 0.1.0
@@ -198,4 +201,32 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       trips = 0
     }
   } satisfies CircuitBreaker
+})
+
+/**
+ * How a call ended, as the breaker sees it. A call cut by its deadline (or
+ * interrupted) while failing against an unhealthy target counts as
+ * unhealthy: otherwise a flapping backend that sees few calls never opens.
+ *
+ * @since 0.1.0
+ */
+export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, call: Call): Outcome => {
+  if (Exit.isSuccess(exit)) return "success"
+  const failure = failureOf(exit)
+  if (failure === undefined || (failure.reason._tag === "Timeout" && failure.reason.phase === "total")) {
+    return call.lastError !== undefined && countsForBreaker(call.lastError.reason) ? "unhealthy" : "interrupted"
+  }
+  return countsForBreaker(failure.reason) ? "unhealthy" : "answered"
+}
+
+/**
+ * The breaker stage: a ticket per call, recorded once when the call ends
+ * (or, for a streaming probe, at its first content).
+ *
+ * @since 0.1.0
+ */
+export const stage = (breaker: CircuitBreaker, fail: (call: Call, reason: Reason) => LlmError): Stage<Ticket> => ({
+  acquire: (call) => Effect.mapError(breaker.admit, (reason) => fail(call, reason)),
+  acquired: (ticket) => breaker.announce(ticket),
+  release: (ticket, exit, call) => breaker.record(ticket, outcomeOf(exit, call))
 })

@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Exit, Stream } from "effect"
+import { Clock, Duration, Effect, Stream } from "effect"
 import type { CallOptions } from "../domain/CallOptions.ts"
 import type { ChatRequest } from "../domain/Chat.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
@@ -22,9 +22,12 @@ import type { Usage } from "../domain/Usage.ts"
 import type { Capabilities, Monitor, Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
+import * as Accounting from "./Accounting.ts"
 import * as Attempt from "./Attempt.ts"
 import * as Call from "./Call.ts"
 import * as CircuitBreaker from "./CircuitBreaker.ts"
+import * as Composition from "./Composition.ts"
+import type { Extras, ExtraStreamOperation } from "./Extras.ts"
 import * as KeyAccess from "./KeyAccess.ts"
 import type * as KeyPool from "./KeyPool.ts"
 import * as Policy from "./Policy.ts"
@@ -32,7 +35,6 @@ import * as PriorityQueue from "./PriorityQueue.ts"
 import type { Provider } from "./Provider.ts"
 import * as RateLimiter from "./RateLimiter.ts"
 import * as Retry from "./Retry.ts"
-import * as Stage from "./Stage.ts"
 import * as Stats from "./Stats.ts"
 import * as StatsReport from "./StatsReport.ts"
 import * as Tracking from "./Tracking.ts"
@@ -63,59 +65,7 @@ export interface Options {
   readonly policy?: Policy.Policy | undefined
 }
 
-/**
- * An operation beyond chat, stream, embed and models (rerank, tensor
- * inference, object storage, ...), described for the pipeline: it gets the
- * same queue, breaker, keys, retry, deadline, tracking and stats.
- *
- * @since 0.1.0
- */
-export interface ExtraOperation<A> {
-  /** Its name in stats and recent calls, e.g. `"rerank"`, `"s3.put"`. */
-  readonly name: string
-  /** The model (or bucket, ...) it is for, if any. */
-  readonly model?: string | undefined
-  /** Estimated rate-limit tokens (default 0). */
-  readonly cost?: number | undefined
-  /** Usage reported by a result (counted in stats, corrects the estimate). */
-  readonly usage?: ((value: A) => Usage | undefined) | undefined
-  /** Overrides the policy's `attemptTimeout` (Effect shape) or `firstTokenTimeout` (Stream shape) for this operation. */
-  readonly attemptTimeout?: Duration.Duration | undefined
-}
-
-/**
- * A streaming extra operation. Its permit is held until the stream ends.
- * Attempts are retried only until the first content element was emitted.
- *
- * @since 0.1.0
- */
-export interface ExtraStreamOperation<A> extends ExtraOperation<A> {
-  /** Which elements are content (default: every element). */
-  readonly isContent?: ((element: A) => boolean) | undefined
-  /** Overrides the policy's `idleTimeout` for this operation. */
-  readonly idleTimeout?: Duration.Duration | undefined
-}
-
-/**
- * The pipeline's entry for extra operations. `attempt` / `open` is one raw
- * attempt; everything around it is the pipeline's. An operation made of
- * several requests makes each request a call of its own here, and holds no
- * permit itself (no call may wait for a permit while holding one).
- *
- * @since 0.1.0
- */
-export interface Extras {
-  readonly effect: <A>(
-    operation: ExtraOperation<A>,
-    attempt: (call: CallContext) => Effect.Effect<A, LlmError.LlmError>,
-    options?: CallOptions
-  ) => Effect.Effect<A, LlmError.LlmError>
-  readonly stream: <A>(
-    operation: ExtraStreamOperation<A>,
-    open: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,
-    options?: CallOptions
-  ) => Stream.Stream<A, LlmError.LlmError>
-}
+export type { ExtraOperation, ExtraStreamOperation, Extras } from "./Extras.ts"
 
 /**
  * A backend and the entry for its extra operations, sharing one queue,
@@ -126,18 +76,6 @@ export interface Extras {
 export interface Built {
   readonly service: Service
   readonly extras: Extras
-}
-
-// Both call shapes, so the composition below is written once.
-interface Kinds<A> {
-  readonly effect: Effect.Effect<A, LlmError.LlmError>
-  readonly stream: Stream.Stream<A, LlmError.LlmError>
-}
-type Kind = keyof Kinds<unknown>
-
-interface Shape<K extends Kind> {
-  readonly stage: <R, A>(stage: Stage.Stage<R>, call: Call.Call, use: (resource: R) => Kinds<A>[K]) => Kinds<A>[K]
-  readonly retry: <A>(call: Call.Call, ticket: CircuitBreaker.Ticket, attempt: () => Kinds<A>[K]) => Kinds<A>[K]
 }
 
 // Only a cheap size estimate: everything we send, as JSON characters.
@@ -197,82 +135,13 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
 
   const gauges = Effect.suspend(() => recorder.gauges(queue.depth(), queue.inFlight()))
 
-  // The call's accounting: opened when it enters, closed exactly once however it ends.
-  const accounting: Stage.Stage<void> = {
-    acquire: () => Effect.void,
-    release: (_, exit, call) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const failure = Attempt.failureOf(exit)
-        const complete = call.ended || call.terminal
-        const outcome = Exit.isSuccess(exit)
-          ? (call.streaming && !complete ? "cancelled" : "success")
-          : failure !== undefined
-          ? "failure"
-          : call.streaming && call.content && !call.terminal
-          ? "cancelled"
-          : "interrupted"
-        const reason = failure?.reason._tag
-        const durationMs = now - call.start
-        ring.add({
-          requestId: call.requestId,
-          provider: name,
-          model: call.model,
-          operation: call.operation,
-          priority: call.priority,
-          outcome,
-          reason,
-          startedAt: call.start,
-          queueWaitMs: call.queueWaitMs,
-          durationMs,
-          attempts: call.attemptsStarted,
-          attemptsAnswered: call.attemptsAnswered,
-          firstTokenMs: call.firstTokenMs
-        })
-        return Effect.andThen(
-          recorder.finished({
-            model: call.model,
-            priority: call.priority,
-            outcome,
-            reason,
-            durationMs,
-            retries: call.retries,
-            attemptsStarted: call.attemptsStarted,
-            attemptsAnswered: call.attemptsAnswered
-          }),
-          gauges
-        )
-      })
-  }
+  const accounting = Accounting.stage(name, ring, recorder, gauges)
 
-  // A concurrency permit, waited for in priority order within the wait rule.
-  const admission: Stage.Stage<void> = {
-    acquire: (call, restore) =>
-      queue.acquire(call.priority, (now) => Call.bound(call, budget, now), restore).pipe(
-        Effect.mapError((reason) => error(call, reason)),
-        Effect.map((waited) => {
-          call.queueWaitMs = waited
-        })
-      ),
-    acquired: (_, call) => Effect.andThen(recorder.queued(call.queueWaitMs), gauges),
-    release: () => Effect.andThen(queue.release, gauges)
-  }
-
-  // How a call ended, as the breaker sees it. A call cut by the deadline (or
-  // interrupted) while failing against an unhealthy target counts as unhealthy.
-  const breakerOutcome = (exit: Exit.Exit<unknown, unknown>, call: Call.Call): CircuitBreaker.Outcome => {
-    if (Exit.isSuccess(exit)) return "success"
-    const failure = Attempt.failureOf(exit)
-    if (failure === undefined || (failure.reason._tag === "Timeout" && failure.reason.phase === "total")) {
-      return call.lastError !== undefined && LlmError.countsForBreaker(call.lastError.reason) ? "unhealthy" : "interrupted"
-    }
-    return LlmError.countsForBreaker(failure.reason) ? "unhealthy" : "answered"
-  }
-
-  const ticket: Stage.Stage<CircuitBreaker.Ticket> = {
-    acquire: (call) => Effect.mapError(breaker.admit, (reason) => error(call, reason)),
-    acquired: (held) => breaker.announce(held),
-    release: (held, exit, call) => breaker.record(held, breakerOutcome(exit, call))
-  }
+  const admission = PriorityQueue.stage(queue, budget, error, {
+    acquired: (call) => Effect.andThen(recorder.queued(call.queueWaitMs), gauges),
+    released: gauges
+  })
+  const ticket = CircuitBreaker.stage(breaker, error)
 
   const hooks: Retry.Hooks<CircuitBreaker.Ticket> = {
     mayRetry: breaker.mayRetry,
@@ -299,24 +168,13 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     }
   })
 
-  const compose = <K extends Kind, A>(
-    shape: Shape<K>,
-    call: Call.Call,
-    attempt: (context: CallContext, ticket: CircuitBreaker.Ticket) => Kinds<A>[K]
-  ): Kinds<A>[K] =>
-    shape.stage(accounting, call, () =>
-      shape.stage(admission, call, () =>
-        shape.stage(ticket, call, (held) =>
-          shape.retry<A>(call, held, () => shape.stage(keyAccess.stage, call, (leased) => attempt(leased.context, held))))))
-
-  const effectShape: Shape<"effect"> = {
-    stage: Stage.effect,
-    retry: (call, held, attempt) => Retry.effect(policy, budget, hooks, call, held, Effect.suspend(attempt))
-  }
-  const streamShape: Shape<"stream"> = {
-    stage: Stage.stream,
-    retry: (call, held, attempt) => Retry.stream(policy, budget, hooks, call, held, Stream.suspend(attempt))
-  }
+  const composed = Composition.make({
+    accounting,
+    admission,
+    ticket,
+    lease: keyAccess.stage,
+    retry: { policy, budget, hooks }
+  })
   const effectObserver = observer(() => undefined)
 
   const open = (
@@ -355,7 +213,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     attempt: (context: CallContext) => Effect.Effect<A, LlmError.LlmError>
   ): Effect.Effect<A, LlmError.LlmError> =>
     Effect.flatMap(open(operation, false, model, resolved, cost), (call) =>
-      compose<"effect", A>(effectShape, call, (context) => Attempt.effect(call, spec, effectObserver, attempt(context))))
+      composed.effect<A>(call, (context) => Attempt.effect(call, spec, effectObserver, attempt(context))))
 
   const runStream = <A>(
     operation: string,
@@ -368,7 +226,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     Stream.unwrap(Effect.map(open(operation, true, model, resolved, cost), (call) => {
       let held: CircuitBreaker.Ticket | undefined
       const watch = observer(() => held)
-      return compose<"stream", A>(streamShape, call, (context, ticket) => {
+      return composed.stream<A>(call, (context, ticket) => {
         held = ticket
         return Attempt.stream(call, spec, watch, attempt(context))
       })

@@ -15,8 +15,9 @@
  */
 import { Clock, Deferred, Duration, Effect, Exit, Semaphore } from "effect"
 import type { Priority } from "../domain/CallOptions.ts"
-import { QueueFull } from "../LlmError.ts"
-import type { Restore } from "./Stage.ts"
+import { type LlmError, QueueFull, type Reason } from "../LlmError.ts"
+import * as Call from "./Call.ts"
+import type { Restore, Stage } from "./Stage.ts"
 
 const levelOf: Record<Priority, number> = { high: 0, normal: 1, low: 2 }
 
@@ -227,4 +228,27 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     depth: () => waiting + overflowing,
     inFlight: () => inFlight
   } satisfies PriorityQueue
+})
+
+/**
+ * The admission stage: a permit waited for in priority order, for at most
+ * what the call's budget allows (`Call.bound`), held until the call ends.
+ *
+ * @since 0.1.0
+ */
+export const stage = (
+  queue: PriorityQueue,
+  budget: Call.Budget,
+  fail: (call: Call.Call, reason: Reason) => LlmError,
+  hooks: { readonly acquired: (call: Call.Call) => Effect.Effect<void>; readonly released: Effect.Effect<void> }
+): Stage<void> => ({
+  acquire: (call, restore) =>
+    queue.acquire(call.priority, (now) => Call.bound(call, budget, now), restore).pipe(
+      Effect.mapError((reason) => fail(call, reason)),
+      Effect.map((waited) => {
+        call.queueWaitMs = waited
+      })
+    ),
+  acquired: (_, call) => hooks.acquired(call),
+  release: () => Effect.andThen(queue.release, hooks.released)
 })
