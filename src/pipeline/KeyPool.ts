@@ -18,6 +18,7 @@
  */
 import { Clock, Duration, Effect, type Redacted } from "effect"
 import * as LlmError from "../LlmError.ts"
+import * as KeyStrategy from "./KeyStrategy.ts"
 import type { Restore } from "./Stage.ts"
 
 /**
@@ -43,7 +44,7 @@ export interface KeyConfig {
 /**
  * @since 0.1.0
  */
-export type Strategy = "round-robin" | "least-loaded" | "weighted" | "sticky"
+export type Strategy = KeyStrategy.Strategy
 
 /**
  * A key's state as reported (never its value).
@@ -170,13 +171,6 @@ export interface KeyPool {
   readonly stats: Effect.Effect<ReadonlyArray<KeyStats>>
 }
 
-// FNV-1a: a small, stable hash for rendezvous choice.
-const hash = (text: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0
-  return h
-}
-
 const modelKey = (model: string | undefined) => model ?? ""
 
 /**
@@ -202,7 +196,6 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
   const ejectMs = Duration.toMillis(options.ejectCooldown ?? Duration.minutes(10))
   const maxWaitMs = Duration.toMillis(options.maxWait)
   const standalone: Waits = { restore: (effect) => effect, fits: (waitMs) => waitMs <= maxWaitMs, bound: () => maxWaitMs }
-  let cursor = 0
   const waiters = new Set<() => void>()
   const wake = () => {
     for (const resume of [...waiters]) resume()
@@ -229,43 +222,7 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
     return key.until >= model.until ? key : model
   }
 
-  const roundRobin = (ready: Array<Entry>): Entry => {
-    const n = entries.length
-    for (let step = 0; step < n; step++) {
-      const candidate = entries[(cursor + step) % n]!
-      if (ready.includes(candidate)) {
-        cursor = (candidate.index + 1) % n
-        return candidate
-      }
-    }
-    return ready[0]!
-  }
-
-  const pick = (ready: Array<Entry>, sessionId: string | undefined): Entry => {
-    switch (options.strategy) {
-      case "least-loaded":
-        return ready.reduce((best, e) => e.inFlight < best.inFlight ? e : best)
-      case "weighted": {
-        let total = 0
-        let best = ready[0]!
-        for (const e of ready) {
-          const weight = e.config.weight ?? 1
-          e.current += weight
-          total += weight
-          if (e.current > best.current) best = e
-        }
-        best.current -= total
-        return best
-      }
-      case "sticky":
-        // Without a session there is nothing to stick to: round-robin.
-        return sessionId === undefined ? roundRobin(ready) : ready.reduce((best, e) =>
-          hash(`${sessionId}/${e.config.name}`) > hash(`${sessionId}/${best.config.name}`) ? e : best
-        )
-      case "round-robin":
-        return roundRobin(ready)
-    }
-  }
+  const pick = KeyStrategy.make(options.strategy, entries.length)
 
   const describe = (now: number, candidates: ReadonlyArray<Entry>, request: Request) =>
     candidates.map((e) => {
