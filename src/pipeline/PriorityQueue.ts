@@ -17,6 +17,7 @@ import { Clock, Deferred, Duration, Effect, Exit, Semaphore } from "effect"
 import type { Priority } from "../domain/CallOptions.ts"
 import { type LlmError, QueueFull, type Reason } from "../LlmError.ts"
 import * as Call from "./Call.ts"
+import * as Expiry from "./Expiry.ts"
 import type { Restore, Stage } from "./Stage.ts"
 
 const levelOf: Record<Priority, number> = { high: 0, normal: 1, low: 2 }
@@ -25,10 +26,10 @@ const WAITING = 0
 const GRANTED = 1
 const GONE = 2
 
-interface Waiter {
+interface Waiter extends Expiry.Timed {
   readonly level: number
   readonly enqueuedAt: number
-  readonly deferred: Deferred.Deferred<void>
+  readonly deferred: Deferred.Deferred<void, QueueFull>
   state: typeof WAITING | typeof GRANTED | typeof GONE
   /** Waiting for room in the queue (`queueFull: "wait"`), not yet in a level. */
   overflow: boolean
@@ -143,6 +144,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const leave = (waiter: Waiter, state: typeof GRANTED | typeof GONE) => {
     waiter.state = state
+    expiry.remove(waiter)
     if (waiter.overflow) overflowing--
     else waiting--
     admitOverflow()
@@ -182,13 +184,29 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const full = (detail: string) => new QueueFull({ capacity: options.capacity, detail })
 
+  // No permit within the waiter's bound: it leaves with QueueFull.
+  const expiry = Expiry.make<Waiter>((waiter) => {
+    if (waiter.state !== WAITING) return
+    leave(waiter, GONE)
+    const waited = Duration.millis(waiter.expiresAt - waiter.enqueuedAt)
+    Deferred.doneUnsafe(waiter.deferred, Effect.fail(full(`no permit became free within ${Duration.format(waited)}`)))
+  })
+
   const wait = (level: number, bound: (now: number) => number, restore: Restore): Effect.Effect<number, QueueFull> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const maxWaitMs = bound(now)
       const room = waiting < options.capacity
       if (!room && options.whenFull === "reject") return Effect.fail(full(`${options.capacity} calls already waiting`))
       if (maxWaitMs <= 0) return Effect.fail(full("no permit is free and the call has no time left to wait for one"))
-      const waiter: Waiter = { level, enqueuedAt: now, deferred: Deferred.makeUnsafe<void>(), state: WAITING, overflow: !room }
+      const waiter: Waiter = {
+        level,
+        enqueuedAt: now,
+        deferred: Deferred.makeUnsafe<void, QueueFull>(),
+        state: WAITING,
+        overflow: !room,
+        expiresAt: now + maxWaitMs,
+        heapIndex: -1
+      }
       if (room) {
         waiting++
         levels[level]!.push(waiter)
@@ -199,16 +217,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const waited = Effect.map(Clock.currentTimeMillis, (later) => later - now)
       return Effect.andThen(drain, Effect.suspend(() => {
         if (waiter.state === GRANTED) return waited
-        const duration = Duration.millis(maxWaitMs)
-        const granted = Effect.timeoutOrElse(Deferred.await(waiter.deferred), {
-          duration,
-          orElse: () => Effect.fail(full(`no permit became free within ${Duration.format(duration)}`))
-        })
         // Registered before the wait starts, in the caller's uninterruptible region.
-        return Effect.andThen(
-          Effect.onExit(restore(granted), (exit) => Exit.isSuccess(exit) ? Effect.void : abandon(waiter)),
+        return Effect.andThen(expiry.add(waiter), Effect.andThen(
+          Effect.onExit(restore(Deferred.await(waiter.deferred)), (exit) => Exit.isSuccess(exit) ? Effect.void : abandon(waiter)),
           waited
-        )
+        ))
       }))
     })
 
