@@ -18,6 +18,7 @@
  */
 import { Clock, Duration, Effect, type Redacted } from "effect"
 import * as LlmError from "../LlmError.ts"
+import * as KeyEntry from "./KeyEntry.ts"
 import * as KeyStrategy from "./KeyStrategy.ts"
 import type { Restore } from "./Stage.ts"
 
@@ -122,36 +123,6 @@ export interface Request {
   readonly waited?: boolean | undefined
 }
 
-interface Cooling {
-  until: number
-  reason: string
-  /** The call whose failure set it. */
-  setBy: string | undefined
-}
-
-interface ModelLimits {
-  cooling: Cooling | undefined
-  consecutive: number
-  lastLimitedBy: string | undefined
-}
-
-interface Entry {
-  readonly config: KeyConfig
-  readonly index: number
-  /** Whole-key cooldown (quota). */
-  cooling: Cooling | undefined
-  /** Rate-limit state per model. */
-  readonly models: Map<string, ModelLimits>
-  ejected: string | undefined
-  ejectedUntil: number
-  inFlight: number
-  requests: number
-  failures: Record<string, number>
-  cooldowns: number
-  ejections: number
-  current: number
-}
-
 /**
  * @since 0.1.0
  */
@@ -171,29 +142,19 @@ export interface KeyPool {
   readonly stats: Effect.Effect<ReadonlyArray<KeyStats>>
 }
 
-const modelKey = (model: string | undefined) => model ?? ""
-
 /**
  * Builds a pool over at least one key.
  *
  * @since 0.1.0
  */
 export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool => {
-  const entries: Array<Entry> = keys.map((config, index) => ({
-    config,
-    index,
-    cooling: undefined,
-    models: new Map(),
-    ejected: undefined,
-    ejectedUntil: 0,
-    inFlight: 0,
-    requests: 0,
-    failures: {},
-    cooldowns: 0,
-    ejections: 0,
-    current: 0
-  }))
-  const ejectMs = Duration.toMillis(options.ejectCooldown ?? Duration.minutes(10))
+  const entries = keys.map(KeyEntry.make)
+  const reactions: KeyEntry.Reactions = {
+    rateLimitCooldownMs: Duration.toMillis(options.rateLimitCooldown),
+    maxCooldownMs: Duration.toMillis(options.maxCooldown),
+    quotaCooldownMs: Duration.toMillis(options.quotaCooldown),
+    ejectMs: Duration.toMillis(options.ejectCooldown ?? Duration.minutes(10))
+  }
   const maxWaitMs = Duration.toMillis(options.maxWait)
   const standalone: Waits = { restore: (effect) => effect, fits: (waitMs) => waitMs <= maxWaitMs, bound: () => maxWaitMs }
   const waiters = new Set<() => void>()
@@ -201,37 +162,17 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
     for (const resume of [...waiters]) resume()
   }
 
-  const isEjected = (entry: Entry, now: number) => {
-    if (entry.ejected !== undefined && now >= entry.ejectedUntil) entry.ejected = undefined
-    return entry.ejected !== undefined
-  }
-  const serves = (entry: Entry, model: string | undefined, now: number) =>
-    !isEjected(entry, now) &&
+  const serves = (entry: KeyEntry.Entry, model: string | undefined, now: number) =>
+    !KeyEntry.isEjected(entry, now) &&
     (entry.config.models === undefined || model === undefined || entry.config.models.includes(model))
-  const hasRoom = (entry: Entry) => entry.config.maxConcurrent === undefined || entry.inFlight < entry.config.maxConcurrent
-
-  // The cooldown that holds this request on this key (the later of the key's and its model's).
-  const holding = (entry: Entry, request: Request, now: number): Cooling | undefined => {
-    const own = entry.models.get(modelKey(request.model))?.cooling
-    const model = own !== undefined && own.until > now && !(request.waited === true && own.setBy === request.requestId)
-      ? own
-      : undefined
-    const key = entry.cooling !== undefined && entry.cooling.until > now ? entry.cooling : undefined
-    if (model === undefined) return key
-    if (key === undefined) return model
-    return key.until >= model.until ? key : model
-  }
+  const hasRoom = (entry: KeyEntry.Entry) => entry.config.maxConcurrent === undefined || entry.inFlight < entry.config.maxConcurrent
+  const holding = (entry: KeyEntry.Entry, request: Request, now: number) =>
+    KeyEntry.holding(entry, request.model, request.waited === true ? request.requestId : undefined, now)
 
   const pick = KeyStrategy.make(options.strategy, entries.length)
 
-  const describe = (now: number, candidates: ReadonlyArray<Entry>, request: Request) =>
-    candidates.map((e) => {
-      if (isEjected(e, now)) return `${e.config.name} ejected (${e.ejected})`
-      const cooling = holding(e, request, now)
-      return cooling !== undefined
-        ? `${e.config.name} cooling for ${Duration.format(Duration.millis(cooling.until - now))} (${cooling.reason})`
-        : `${e.config.name} busy (${e.inFlight} in flight)`
-    }).join("; ")
+  const describe = (now: number, candidates: ReadonlyArray<KeyEntry.Entry>, request: Request) =>
+    candidates.map((e) => KeyEntry.describe(e, holding(e, request, now), now)).join("; ")
 
   const released = Effect.callback<void>((resume) => {
     const wakeUp = () => {
@@ -268,7 +209,7 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
         const chosen = pick(ready, request.sessionId)
         chosen.inFlight++
         chosen.requests++
-        return Effect.succeed({ name: chosen.config.name, value: chosen.config.value, model: modelKey(request.model) })
+        return Effect.succeed({ name: chosen.config.name, value: chosen.config.value, model: request.model ?? "" })
       }
       // Every usable key is cooling or full.
       let soonest = Infinity
@@ -303,60 +244,13 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
     return loop
   }
 
-  const cool = (entry: Entry, target: { cooling: Cooling | undefined }, now: number, ms: number, reason: string, setBy: string | undefined) => {
-    const until = Math.max(target.cooling !== undefined && target.cooling.until > now ? target.cooling.until : 0, now + ms)
-    target.cooling = { until, reason, setBy }
-    entry.cooldowns++
-  }
-
   const release: KeyPool["release"] = (lease, failure, requestId) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => {
         const entry = entries.find((e) => e.config.name === lease.name)
         if (entry === undefined) return
         entry.inFlight--
-        if (failure === undefined) {
-          for (const limits of entry.models.values()) limits.consecutive = 0
-        } else {
-          entry.failures[failure._tag] = (entry.failures[failure._tag] ?? 0) + 1
-          switch (failure._tag) {
-            case "RateLimited": {
-              const model = lease.model ?? ""
-              let limits = entry.models.get(model)
-              if (limits === undefined) {
-                limits = { cooling: undefined, consecutive: 0, lastLimitedBy: undefined }
-                entry.models.set(model, limits)
-              }
-              // One call retrying is one signal, not several: only another call doubles the cooldown.
-              if (requestId === undefined || limits.lastLimitedBy !== requestId) {
-                limits.consecutive++
-                limits.lastLimitedBy = requestId
-              }
-              const computed = Math.min(
-                Duration.toMillis(options.rateLimitCooldown) * 2 ** (limits.consecutive - 1),
-                Duration.toMillis(options.maxCooldown)
-              )
-              const ms = failure.retryAfter === undefined ? computed : Duration.toMillis(failure.retryAfter)
-              cool(entry, limits, now, ms, model === "" ? "rate limited" : `rate limited for ${model}`, requestId)
-              break
-            }
-            case "QuotaExhausted":
-              cool(
-                entry,
-                entry,
-                now,
-                failure.retryAfter === undefined ? Duration.toMillis(options.quotaCooldown) : Duration.toMillis(failure.retryAfter),
-                "quota exhausted",
-                requestId
-              )
-              break
-            case "Unauthorized":
-              if (entry.ejected === undefined) entry.ejections++
-              entry.ejected = `Unauthorized${failure.detail === undefined ? "" : `: ${failure.detail}`}`
-              entry.ejectedUntil = now + ejectMs
-              break
-          }
-        }
+        KeyEntry.react(entry, failure, lease.model ?? "", requestId, now, reactions)
         wake()
       }))
 
@@ -372,26 +266,7 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
     entries.some((e) => e.config.name !== name && e.ejected === undefined &&
       (e.config.models === undefined || model === undefined || e.config.models.includes(model)))
 
-  const stats: KeyPool["stats"] = Effect.map(Clock.currentTimeMillis, (now) =>
-    entries.map((e): KeyStats => {
-      let cooling = e.cooling !== undefined && e.cooling.until > now ? e.cooling : undefined
-      for (const limits of e.models.values()) {
-        const c = limits.cooling
-        if (c !== undefined && c.until > now && (cooling === undefined || c.until > cooling.until)) cooling = c
-      }
-      const ejected = isEjected(e, now)
-      return {
-        name: e.config.name,
-        state: ejected ? "ejected" : cooling !== undefined ? "cooling" : "active",
-        coolingForMs: cooling === undefined ? undefined : cooling.until - now,
-        reason: ejected ? e.ejected : cooling?.reason,
-        inFlight: e.inFlight,
-        requests: e.requests,
-        failures: { ...e.failures },
-        cooldowns: e.cooldowns,
-        ejections: e.ejections
-      }
-    }))
+  const stats: KeyPool["stats"] = Effect.map(Clock.currentTimeMillis, (now) => entries.map((e) => KeyEntry.stats(e, now)))
 
   return {
     size: entries.length,
