@@ -213,10 +213,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, call: Call): Outcome => {
   if (Exit.isSuccess(exit)) return "success"
   const failure = failureOf(exit)
-  if (failure === undefined || (failure.reason._tag === "Timeout" && failure.reason.phase === "total")) {
-    return call.lastError !== undefined && countsForBreaker(call.lastError.reason) ? "unhealthy" : "interrupted"
-  }
-  return countsForBreaker(failure.reason) ? "unhealthy" : "answered"
+  const cut = failure === undefined || (failure.reason._tag === "Timeout" && failure.reason.phase === "total")
+  if (cut) return call.lastError !== undefined && countsForBreaker(call.lastError.reason) ? "unhealthy" : "interrupted"
+  // A wait that could not fit sent nothing: only the attempts before it tell us anything.
+  const judged = call.refused ? call.lastError : failure
+  if (judged === undefined) return "interrupted"
+  return countsForBreaker(judged.reason) ? "unhealthy" : "answered"
 }
 
 /**

@@ -100,7 +100,11 @@ export const decide = <T>(
 ): Effect.Effect<Decision> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
     if (call.refused) return Effect.succeed(stop(error))
-    if (call.cut) return Effect.succeed(stop(call.lastError === undefined ? error : byDeadline(call.lastError)))
+    if (call.cut) {
+      // After content the cut attempt is the answer: its own Timeout(total), not an earlier attempt's reason.
+      const earlier = call.streaming && call.content ? undefined : call.lastError
+      return Effect.succeed(stop(earlier === undefined ? error : byDeadline(earlier)))
+    }
     call.firstFailureAt ??= now
     // A stream that delivered content is never retried: the caller would see it twice.
     if ((call.streaming && call.content) || call.retries >= call.maxRetries) return Effect.succeed(stop(error))
