@@ -146,6 +146,19 @@ describe("keys", () => {
       assert.strictEqual(scripted.attempts.length, 2)
     }))
 
+  it.effect("six 429s within one call leave the only key cooling 1 s for that model, not 32 s for every model", () =>
+    Effect.gen(function*() {
+      const { backend, scripted } = yield* Harness.make([], { maxRetries: 5 }, Scripted.fail(new LlmError.RateLimited({})), only)
+      assert.strictEqual(errorOf(yield* Harness.settle(backend.chat({ ...hi, model: "gpt-4o" }))).reason._tag, "RateLimited")
+      assert.strictEqual(scripted.attempts.length, 6)
+      const [key] = (yield* backend.monitor.stats).keys
+      assert.isAtMost(key!.coolingForMs ?? 0, 1000)
+      scripted.push(Scripted.ok())
+      const other = yield* Harness.settle(backend.chat({ ...hi, model: "gpt-4o-mini" }))
+      assert.isTrue(Exit.isSuccess(other))
+      assert.strictEqual(scripted.attempts.at(-1), scripted.attempts.at(-2), "the other model was not held")
+    }))
+
   it.effect("an ejected key comes back by itself after ejectCooldown", () =>
     Effect.gen(function*() {
       const { backend } = yield* Harness.make([Scripted.fail(new LlmError.Unauthorized({}))], { ejectCooldown: "5 minutes" }, Scripted.ok(), only)
