@@ -194,7 +194,9 @@ export class LlmError extends Schema.TaggedError<LlmError>()("LlmError", {
   /** The provider's request id, for support tickets. */
   providerRequestId: Schema.optionalKey(Schema.String),
   /** How many HTTP attempts were made before giving up. */
-  attempts: Schema.optionalKey(Schema.Int)
+  attempts: Schema.optionalKey(Schema.Int),
+  /** The call's deadline ended it; `reason` is then the last completed attempt's. */
+  endedByDeadline: Schema.optionalKey(Schema.Boolean)
 }) {
   /** May the same target be asked again? */
   get retryable(): boolean {
@@ -224,7 +226,8 @@ export class LlmError extends Schema.TaggedError<LlmError>()("LlmError", {
       this.model === undefined ? undefined : `model ${this.model}`,
       this.requestId === undefined ? undefined : `request ${this.requestId}`,
       this.providerRequestId === undefined ? undefined : `provider request ${this.providerRequestId}`,
-      this.attempts === undefined || this.attempts <= 1 ? undefined : `${this.attempts} attempts`
+      this.attempts === undefined || this.attempts <= 1 ? undefined : `${this.attempts} attempts`,
+      this.endedByDeadline === true ? "the call's deadline ended it" : undefined
     ].filter((s) => s !== undefined)
     if (ids.length > 0) parts.push(`(${ids.join(", ")})`)
     return parts.join(" ")

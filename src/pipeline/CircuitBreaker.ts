@@ -3,25 +3,31 @@
  * CLOSED counts consecutive failing calls; at the threshold it trips OPEN and
  * rejects calls until the reset timeout has passed; then HALF_OPEN admits
  * exactly one probe call: its success closes the breaker, its failure opens
- * it again. Only failures that say the target is unhealthy count (5xx,
- * overload, timeouts, network); a caller error (4xx) is proof the target
- * answered and resets the count.
+ * it again for twice as long as the last time (per consecutive failed probe,
+ * capped by `maxResetTimeout`), so an outage is not hammered and the next
+ * probe time is predictable. Only failures that say the target is unhealthy
+ * count (5xx, overload, timeouts, network); a caller error (4xx) is proof the
+ * target answered and resets the count.
  *
  * It is fed once per logical call, never once per retry: one call retrying
- * five times must not trip a breaker whose threshold is five calls.
+ * five times must not trip a breaker whose threshold is five calls. A ticket
+ * is decided once: a stream's probe is decided at its first content.
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Ref } from "effect"
-import { CircuitOpen } from "../LlmError.ts"
+import { Clock, Duration, Effect, Exit, Ref } from "effect"
+import { CircuitOpen, countsForBreaker, type LlmError, type Reason } from "../LlmError.ts"
+import { failureOf } from "./Attempt.ts"
+import type { Call } from "./Call.ts"
+import type { Stage } from "./Stage.ts"
 
 /**
  * @since 0.1.0
  */
 export type State =
   | { readonly _tag: "Closed"; readonly failures: number }
-  | { readonly _tag: "Open"; readonly until: number }
-  | { readonly _tag: "HalfOpen"; readonly probing: boolean }
+  | { readonly _tag: "Open"; readonly until: number; readonly failedProbes: number }
+  | { readonly _tag: "HalfOpen"; readonly probing: boolean; readonly failedProbes: number }
 
 /**
  * The state names used in stats and metrics.
@@ -37,12 +43,16 @@ export const stateName = (state: State): StateName =>
   state._tag === "Closed" ? "closed" : state._tag === "Open" ? "open" : "half_open"
 
 /**
- * Proof of admission: whether this call is the half-open probe.
+ * Proof of admission: whether this call is the half-open probe, whether its
+ * outcome was recorded, and the state change its admission made (announced
+ * once the ticket's release is registered).
  *
  * @since 0.1.0
  */
 export interface Ticket {
   readonly probe: boolean
+  decided: boolean
+  readonly transition: readonly [State, State] | undefined
 }
 
 /**
@@ -56,15 +66,18 @@ export type Outcome = "success" | "unhealthy" | "answered" | "interrupted"
  * @since 0.1.0
  */
 export interface CircuitBreaker {
-  /** Admits a call, or fails with `CircuitOpen` carrying when to try again. */
+  /** Admits a call (a state change only, no hooks), or fails with `CircuitOpen` carrying when to try again. */
   readonly admit: Effect.Effect<Ticket, CircuitOpen>
+  /** Runs the transition hook for the state change the admission made, if any. */
+  readonly announce: (ticket: Ticket) => Effect.Effect<void>
   /** Whether a call holding `ticket` may retry now (never while open, never the probe). */
   readonly mayRetry: (ticket: Ticket) => Effect.Effect<boolean>
-  /** Records how an admitted call ended. */
+  /** Records how an admitted call ended; only the first record of a ticket counts. */
   readonly record: (ticket: Ticket, outcome: Outcome) => Effect.Effect<void>
   readonly state: Effect.Effect<State>
-  /** Times the breaker has tripped open. */
+  /** Times the breaker has tripped open (since the last `resetTrips`). */
   readonly trips: () => number
+  readonly resetTrips: () => void
 }
 
 /**
@@ -74,7 +87,9 @@ export interface Options {
   readonly enabled: boolean
   readonly failureThreshold: number
   readonly resetTimeout: Duration.Duration
-  /** Called on every state change. */
+  /** Cap on the doubled open time after failed probes (default: `resetTimeout`, no growth). */
+  readonly maxResetTimeout?: Duration.Duration | undefined
+  /** Called on every state change, after it happened. */
   readonly onTransition?: ((from: State, to: State) => Effect.Effect<void>) | undefined
 }
 
@@ -87,86 +102,133 @@ const PROBE_BUSY_RETRY = Duration.seconds(1)
 export const make = Effect.fnUntraced(function*(options: Options) {
   const ref = yield* Ref.make<State>(closed)
   const resetMs = Duration.toMillis(options.resetTimeout)
+  const maxResetMs = Math.max(resetMs, Duration.toMillis(options.maxResetTimeout ?? options.resetTimeout))
   let trips = 0
 
-  const transition = (from: State, to: State): Effect.Effect<void> => {
-    if (from._tag === to._tag) return Effect.void
-    if (to._tag === "Open" && from._tag === "Closed") trips++
-    if (to._tag === "Open" && from._tag === "HalfOpen") trips++
-    return options.onTransition?.(from, to) ?? Effect.void
-  }
+  // Open time after `failedProbes` consecutive failed probes.
+  const openFor = (failedProbes: number) => Math.min(resetMs * 2 ** failedProbes, maxResetMs)
 
-  const change = (f: (state: State, now: number) => readonly [State, State]) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.flatMap(
-        Ref.modify(ref, (state): readonly [readonly [State, State], State] => {
-          const [from, to] = f(state, now)
-          return [[from, to], to]
-        }),
-        ([from, to]) => transition(from, to)
-      ))
+  const announceChange = (from: State, to: State): Effect.Effect<void> =>
+    from._tag === to._tag || options.onTransition === undefined ? Effect.void : options.onTransition(from, to)
 
   const admit: CircuitBreaker["admit"] = !options.enabled
-    ? Effect.succeed({ probe: false })
+    ? Effect.sync(() => ({ probe: false, decided: false, transition: undefined }))
     : Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.flatMap(
-        Ref.modify(ref, (state): readonly [readonly [Ticket | CircuitOpen, State, State], State] => {
+        Ref.modify(ref, (state): readonly [Ticket | CircuitOpen, State] => {
           switch (state._tag) {
             case "Closed":
-              return [[{ probe: false }, state, state], state]
+              return [{ probe: false, decided: false, transition: undefined }, state]
             case "Open": {
               if (now < state.until) {
                 const wait = Duration.millis(state.until - now)
-                return [[new CircuitOpen({ retryAfter: wait, detail: "the backend failed repeatedly" }), state, state], state]
+                return [new CircuitOpen({ retryAfter: wait, detail: "the backend failed repeatedly" }), state]
               }
-              const next: State = { _tag: "HalfOpen", probing: true }
-              return [[{ probe: true }, state, next], next]
+              const next: State = { _tag: "HalfOpen", probing: true, failedProbes: state.failedProbes }
+              return [{ probe: true, decided: false, transition: [state, next] }, next]
             }
             case "HalfOpen": {
               if (state.probing) {
-                return [[new CircuitOpen({ retryAfter: PROBE_BUSY_RETRY, detail: "a probe call is in flight" }), state, state], state]
+                return [new CircuitOpen({ retryAfter: PROBE_BUSY_RETRY, detail: "a probe call is in flight" }), state]
               }
-              const next: State = { _tag: "HalfOpen", probing: true }
-              return [[{ probe: true }, state, next], next]
+              const next: State = { _tag: "HalfOpen", probing: true, failedProbes: state.failedProbes }
+              return [{ probe: true, decided: false, transition: undefined }, next]
             }
           }
         }),
-        ([result, from, to]) =>
-          Effect.andThen(transition(from, to), result instanceof CircuitOpen ? Effect.fail(result) : Effect.succeed(result))
+        (result) => result instanceof CircuitOpen ? Effect.fail(result) : Effect.succeed(result)
       ))
 
-  const record: CircuitBreaker["record"] = (ticket, outcome) =>
-    !options.enabled ? Effect.void : change((state, now) => {
-      if (ticket.probe) {
-        switch (outcome) {
-          case "success":
-          case "answered":
-            return [state, closed]
-          case "unhealthy":
-            return [state, { _tag: "Open", until: now + resetMs }]
-          case "interrupted":
-            // The probe never told us anything: let the next call probe.
-            return [state, state._tag === "HalfOpen" ? { _tag: "HalfOpen", probing: false } : state]
-        }
-      }
-      if (state._tag !== "Closed") return [state, state]
+  const next = (state: State, ticket: Ticket, outcome: Outcome, now: number): State => {
+    if (ticket.probe) {
+      const failedProbes = state._tag === "Closed" ? 0 : state.failedProbes
       switch (outcome) {
         case "success":
         case "answered":
-          return [state, closed]
+          return closed
+        case "unhealthy":
+          return { _tag: "Open", until: now + openFor(failedProbes + 1), failedProbes: failedProbes + 1 }
         case "interrupted":
-          return [state, state]
-        case "unhealthy": {
-          const failures = state.failures + 1
-          return [state, failures >= options.failureThreshold ? { _tag: "Open", until: now + resetMs } : { _tag: "Closed", failures }]
-        }
+          // The probe never told us anything: let the next call probe.
+          return state._tag === "HalfOpen" ? { _tag: "HalfOpen", probing: false, failedProbes } : state
       }
-    })
+    }
+    if (state._tag !== "Closed") return state
+    switch (outcome) {
+      case "success":
+      case "answered":
+        return state.failures === 0 ? state : closed
+      case "interrupted":
+        return state
+      case "unhealthy": {
+        const failures = state.failures + 1
+        return failures >= options.failureThreshold
+          ? { _tag: "Open", until: now + resetMs, failedProbes: 0 }
+          : { _tag: "Closed", failures }
+      }
+    }
+  }
+
+  const record: CircuitBreaker["record"] = (ticket, outcome) => {
+    if (!options.enabled || ticket.decided) return Effect.void
+    ticket.decided = true
+    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatMap(
+        Ref.modify(ref, (state): readonly [readonly [State, State], State] => {
+          const to = next(state, ticket, outcome, now)
+          return [[state, to], to]
+        }),
+        ([from, to]) => {
+          if (to._tag === "Open" && from._tag !== "Open") trips++
+          return announceChange(from, to)
+        }
+      ))
+  }
 
   const mayRetry: CircuitBreaker["mayRetry"] = (ticket) =>
     ticket.probe || !options.enabled
       ? Effect.succeed(!ticket.probe)
       : Effect.map(Ref.get(ref), (state) => state._tag === "Closed")
 
-  return { admit, mayRetry, record, state: Ref.get(ref), trips: () => trips } satisfies CircuitBreaker
+  return {
+    admit,
+    announce: (ticket) => ticket.transition === undefined ? Effect.void : announceChange(...ticket.transition),
+    mayRetry,
+    record,
+    state: Ref.get(ref),
+    trips: () => trips,
+    resetTrips: () => {
+      trips = 0
+    }
+  } satisfies CircuitBreaker
+})
+
+/**
+ * How a call ended, as the breaker sees it. A call cut by its deadline (or
+ * interrupted) while failing against an unhealthy target counts as
+ * unhealthy: otherwise a flapping backend that sees few calls never opens.
+ *
+ * @since 0.1.0
+ */
+export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, call: Call): Outcome => {
+  if (Exit.isSuccess(exit)) return "success"
+  const failure = failureOf(exit)
+  const cut = failure === undefined || (failure.reason._tag === "Timeout" && failure.reason.phase === "total")
+  if (cut) return call.lastError !== undefined && countsForBreaker(call.lastError.reason) ? "unhealthy" : "interrupted"
+  // A wait that could not fit sent nothing: only the attempts before it tell us anything.
+  const judged = call.refused ? call.lastError : failure
+  if (judged === undefined) return "interrupted"
+  return countsForBreaker(judged.reason) ? "unhealthy" : "answered"
+}
+
+/**
+ * The breaker stage: a ticket per call, recorded once when the call ends
+ * (or, for a streaming probe, at its first content).
+ *
+ * @since 0.1.0
+ */
+export const stage = (breaker: CircuitBreaker, fail: (call: Call, reason: Reason) => LlmError): Stage<Ticket> => ({
+  acquire: (call) => Effect.mapError(breaker.admit, (reason) => fail(call, reason)),
+  acquired: (ticket) => breaker.announce(ticket),
+  release: (ticket, exit, call) => breaker.record(ticket, outcomeOf(exit, call))
 })

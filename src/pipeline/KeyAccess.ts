@@ -1,20 +1,35 @@
 /**
- * The pipeline's key and rate-limit stage for one backend: which key an
- * attempt uses (through the `KeyPool`), the rate tokens it takes first
- * (backend and key buckets), the response headers the limiters learn from,
- * and what happens to the key afterwards.
+ * The pipeline's key stage for one backend: which key an attempt uses
+ * (through the `KeyPool`), the rate tokens it takes first (backend and key
+ * buckets), the response headers the limiters learn from, and what happens
+ * to the key afterwards. The lease and its rate tokens are one stage: a
+ * caller interrupted while it waits for a cooling key or for rate tokens
+ * holds no key afterwards, and a wait that cannot fit the call's budget
+ * fails at once with its reason and `retryAfter`.
  *
  * @since 0.1.0
  */
-import { Effect, type Exit } from "effect"
+import { Clock, Duration, Effect, Exit } from "effect"
 import type { Usage } from "../domain/Usage.ts"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
+import { failureOf } from "./Attempt.ts"
+import * as Call from "./Call.ts"
 import * as KeyPool from "./KeyPool.ts"
 import type { Policy } from "./Policy.ts"
 import * as RateLimiter from "./RateLimiter.ts"
+import type { Stage } from "./Stage.ts"
 import type { Recorder } from "./Stats.ts"
-import type { ResolvedOptions } from "./Validate.ts"
+
+/**
+ * A key (if the backend has keys) and the context its attempt runs with.
+ *
+ * @since 0.1.0
+ */
+export interface Leased {
+  readonly lease: KeyPool.Lease | undefined
+  readonly context: CallContext
+}
 
 /**
  * @since 0.1.0
@@ -22,18 +37,14 @@ import type { ResolvedOptions } from "./Validate.ts"
 export interface KeyAccess {
   /** A pin naming no key is the caller's mistake: fail before queueing. */
   readonly checkPin: (requestId: string, pinned: string | undefined) => Effect.Effect<void, LlmError.LlmError>
-  /** Leases a key for one attempt (waiting for a cooling key if need be) and takes its rate tokens. */
-  readonly lease: (
-    call: CallContext,
-    resolved: ResolvedOptions,
-    cost: number
-  ) => Effect.Effect<readonly [KeyPool.Lease | undefined, CallContext], LlmError.LlmError>
-  /** Gives the key back with the attempt's outcome (cooldown, ejection). */
-  readonly giveBack: (lease: KeyPool.Lease | undefined, exit: Exit.Exit<unknown, LlmError.LlmError>) => Effect.Effect<void>
+  /** The stage: a key and its rate tokens for one attempt, given back with the attempt's outcome. */
+  readonly stage: Stage<Leased>
   /** Corrects the token estimate from the reported usage. */
   readonly correct: (key: string | undefined, estimated: number, usage: Usage) => Effect.Effect<void>
   /** Whether a failure was the key's and another key can take the call now. */
   readonly rotate: (failure: LlmError.LlmError, key: string | undefined, model: string | undefined) => boolean
+  /** Brings ejected keys back (`monitor.reset`). */
+  readonly restoreEjected: () => void
   readonly stats: Effect.Effect<ReadonlyArray<KeyPool.KeyStats>>
 }
 
@@ -44,23 +55,32 @@ export const make = (
   provider: string,
   keys: ReadonlyArray<KeyPool.KeyConfig>,
   policy: Policy,
-  recorder: Recorder
+  recorder: Recorder,
+  budget: Call.Budget
 ): KeyAccess => {
   const pool = keys.length === 0 ? undefined : KeyPool.make(keys, {
     strategy: policy.keyStrategy,
     rateLimitCooldown: policy.keyCooldown,
     maxCooldown: policy.retryAfterCap,
     quotaCooldown: policy.quotaCooldown,
-    maxWait: policy.retryAfterCap
+    maxWait: policy.retryAfterCap,
+    ejectCooldown: policy.ejectCooldown
   })
   const backendLimiter = RateLimiter.make({ requestsPerMinute: policy.requestsPerMinute, tokensPerMinute: policy.tokensPerMinute })
   const keyLimiters = new Map(keys.map((key) => [key.name, RateLimiter.make(key)] as const))
+  const backendOnly = [backendLimiter]
   const limitersOf = (key: string | undefined) => {
     const own = key === undefined ? undefined : keyLimiters.get(key)
-    return own === undefined ? [backendLimiter] : [backendLimiter, own]
+    return own === undefined ? backendOnly : [backendLimiter, own]
   }
-  const observe = (key: string | undefined) => (headers: Readonly<Record<string, string>>) =>
-    Effect.forEach(limitersOf(key), (limiter) => limiter.observe(headers), { discard: true })
+  const observe = (call: Call.Call, key: string | undefined) => (headers: Readonly<Record<string, string>>) => {
+    call.answered = true
+    return Effect.forEach(limitersOf(key), (limiter) => limiter.observe(headers), { discard: true })
+  }
+  const error = (call: Call.Call, reason: LlmError.Reason) => {
+    call.refused = true
+    return LlmError.make(provider, reason, { model: call.model, requestId: call.requestId })
+  }
 
   const checkPin: KeyAccess["checkPin"] = (requestId, pinned) =>
     pinned === undefined || keys.some((key) => key.name === pinned)
@@ -74,36 +94,89 @@ export const make = (
         { requestId }
       ))
 
-  const lease: KeyAccess["lease"] = (call, resolved, cost) =>
-    Effect.flatMap(
-      pool === undefined
-        ? Effect.succeed(undefined)
-        : Effect.mapError(
-          pool.acquire({ model: call.model, pinned: resolved.key, sessionId: resolved.sessionId }),
-          (reason) => LlmError.make(provider, reason, { model: call.model, requestId: call.requestId })
-        ),
-      (leased) =>
-        Effect.as(
-          Effect.forEach(limitersOf(leased?.name), (limiter) => limiter.take(cost), { discard: true }),
-          [leased, { ...call, apiKey: leased?.value, keyName: leased?.name, onHeaders: observe(leased?.name) }] as const
-        )
-    )
+  const leased = (call: Call.Call, lease: KeyPool.Lease | undefined): Leased => {
+    call.keyName = lease?.name
+    return {
+      lease,
+      context: {
+        requestId: call.requestId,
+        model: call.model,
+        apiKey: lease?.value,
+        keyName: lease?.name,
+        onHeaders: observe(call, lease?.name)
+      }
+    }
+  }
 
-  const giveBack: KeyAccess["giveBack"] = (leased, exit) => {
-    if (pool === undefined || leased === undefined) return Effect.void
-    const failure = exit._tag === "Failure" ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
-    const reason = failure?._tag === "Fail" ? failure.error.reason : undefined
-    return Effect.andThen(pool.release(leased, reason), recorder.keyAttempt(leased.name, reason?._tag))
+  // Rate tokens for the leased key: a wait that fits is slept (interruptibly,
+  // giving the key back if interrupted); one that does not fails at once.
+  const tokens = (call: Call.Call, lease: KeyPool.Lease | undefined, restore: Parameters<Stage<Leased>["acquire"]>[1]) => {
+    const limiters = limitersOf(lease?.name)
+    const loop: Effect.Effect<Leased, LlmError.LlmError> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      let waitMs = 0
+      let held = false
+      for (const limiter of limiters) {
+        const wait = limiter.waitFor(call.cost, now)
+        if (wait.waitMs > waitMs) {
+          waitMs = wait.waitMs
+          held = wait.held
+        }
+      }
+      if (waitMs === 0) {
+        for (const limiter of limiters) limiter.takeNow(call.cost, now)
+        return Effect.succeed(leased(call, lease))
+      }
+      if (!Call.fits(call, budget, waitMs, now)) {
+        if (lease !== undefined) pool!.cancel(lease)
+        return Effect.fail(error(
+          call,
+          new LlmError.RateLimited({
+            retryAfter: Duration.millis(waitMs),
+            detail: held
+              ? "the provider reported nothing left until its reset"
+              : "the client-side rate limit has no room"
+          })
+        ))
+      }
+      const slept = Effect.onExit(
+        restore(Effect.sleep(Duration.millis(waitMs))),
+        (exit) => Exit.isSuccess(exit) || lease === undefined ? Effect.void : Effect.sync(() => pool!.cancel(lease))
+      )
+      return Effect.andThen(slept, loop)
+    })
+    return loop
+  }
+
+  const stage: Stage<Leased> = {
+    acquire: (call, restore) => {
+      if (pool === undefined) return tokens(call, undefined, restore)
+      const waits: KeyPool.Waits = {
+        restore,
+        fits: (waitMs, now) => Call.fits(call, budget, waitMs, now),
+        bound: (now) => Call.bound(call, budget, now)
+      }
+      const request = { model: call.model, pinned: call.pinned, sessionId: call.sessionId, requestId: call.requestId, waited: call.waited }
+      return Effect.flatMap(
+        Effect.mapError(pool.acquire(request, waits), (reason) => error(call, reason)),
+        (lease) => tokens(call, lease, restore)
+      )
+    },
+    release: (resource, exit, call) => {
+      const lease = resource.lease
+      if (pool === undefined || lease === undefined) return Effect.void
+      const reason = failureOf(exit)?.reason
+      return Effect.andThen(pool.release(lease, reason, call.requestId), recorder.keyAttempt(lease.name, reason?._tag))
+    }
   }
 
   return {
     checkPin,
-    lease,
-    giveBack,
+    stage,
     correct: (key, estimated, usage) =>
       Effect.forEach(limitersOf(key), (limiter) => limiter.correct(estimated, usage.totalTokens), { discard: true }),
     rotate: (failure, key, model) =>
       pool !== undefined && LlmError.isKeyFault(failure.reason) && key !== undefined && pool.hasAlternative(key, model),
+    restoreEjected: () => pool?.restoreEjected(),
     stats: pool === undefined ? Effect.succeed([]) : pool.stats
   }
 }

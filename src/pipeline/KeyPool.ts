@@ -5,16 +5,22 @@
  * that key is usable and moves as little as possible when it is not).
  *
  * Reactions to what a key's call reported: a rate limit cools the key down
- * for the provider's Retry-After (or a doubling delay); an exhausted quota
- * cools it down for long; 401/403 ejects it with its reason. When every
- * usable key is cooling, a call waits for the soonest; when none can serve,
- * it fails with an error that lists each key's name and state. Key values
- * never leave this module except to the transport.
+ * for the model it was for (OpenAI and Groq limit per model), for the
+ * provider's Retry-After or a delay that doubles per consecutive limited
+ * call (not per retry of one call); an exhausted quota cools the whole key
+ * for long; 401/403 ejects it with its reason for `ejectCooldown` (or until
+ * `restore`). When every usable key is cooling, a call waits for the soonest
+ * if that wait fits its budget, else fails at once with the wait; when none
+ * can serve, it fails with an error that lists each key's name and state.
+ * Key values never leave this module except to the transport.
  *
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, type Redacted } from "effect"
 import * as LlmError from "../LlmError.ts"
+import * as KeyEntry from "./KeyEntry.ts"
+import * as KeyStrategy from "./KeyStrategy.ts"
+import type { Restore } from "./Stage.ts"
 
 /**
  * One key.
@@ -39,7 +45,7 @@ export interface KeyConfig {
 /**
  * @since 0.1.0
  */
-export type Strategy = "round-robin" | "least-loaded" | "weighted" | "sticky"
+export type Strategy = KeyStrategy.Strategy
 
 /**
  * A key's state as reported (never its value).
@@ -68,6 +74,8 @@ export interface KeyStats {
 export interface Lease {
   readonly name: string
   readonly value: Redacted.Redacted<string>
+  /** The model it was leased for: a rate limit cools that model only. */
+  readonly model?: string | undefined
 }
 
 /**
@@ -75,29 +83,44 @@ export interface Lease {
  */
 export interface Options {
   readonly strategy: Strategy
-  /** Cooldown after a rate limit that named no wait; doubles per consecutive limit. */
+  /** Cooldown after a rate limit that named no wait; doubles per consecutive limited call. */
   readonly rateLimitCooldown: Duration.Duration
   /** Cap on a computed rate-limit cooldown. */
   readonly maxCooldown: Duration.Duration
   /** Cooldown after an exhausted quota that named no wait. */
   readonly quotaCooldown: Duration.Duration
-  /** Longest a call waits for a cooling key before failing. */
+  /** Longest a call waits for a cooling key before failing (when `acquire` is given no budget). */
   readonly maxWait: Duration.Duration
+  /** How long an ejected key stays out (default: 10 minutes). */
+  readonly ejectCooldown?: Duration.Duration | undefined
 }
 
-interface Entry {
-  readonly config: KeyConfig
-  readonly index: number
-  coolingUntil: number
-  coolReason: string | undefined
-  ejected: string | undefined
-  consecutiveLimits: number
-  inFlight: number
-  requests: number
-  failures: Record<string, number>
-  cooldowns: number
-  ejections: number
-  current: number
+/**
+ * How long `acquire` may wait, and how: only inside `restore`; a known wait
+ * (a cooldown) must `fit`; an open-ended one (every key busy) lasts at most
+ * `bound` millis.
+ *
+ * @since 0.1.0
+ */
+export interface Waits {
+  readonly restore: Restore
+  readonly fits: (waitMs: number, now: number) => boolean
+  readonly bound: (now: number) => number
+}
+
+/**
+ * What one attempt asks of the pool.
+ *
+ * @since 0.1.0
+ */
+export interface Request {
+  readonly model: string | undefined
+  readonly pinned?: string | undefined
+  readonly sessionId?: string | undefined
+  /** The logical call; its own retries do not double a cooldown. */
+  readonly requestId?: string | undefined
+  /** A retry that already waited its backoff: a cooldown its own call set does not hold it again. */
+  readonly waited?: boolean | undefined
 }
 
 /**
@@ -105,25 +128,18 @@ interface Entry {
  */
 export interface KeyPool {
   readonly size: number
-  /** A key for one attempt: waits for the soonest cooling key, or fails with the reason none can serve. */
-  readonly acquire: (request: {
-    readonly model: string | undefined
-    readonly pinned?: string | undefined
-    readonly sessionId?: string | undefined
-  }) => Effect.Effect<Lease, LlmError.Reason>
+  /** A key for one attempt: waits (within `waits`) for the soonest cooling key, or fails with the reason none can serve. */
+  readonly acquire: (request: Request, waits?: Waits) => Effect.Effect<Lease, LlmError.Reason>
   /** Ends an attempt: frees the key and applies the reaction to its outcome. */
-  readonly release: (lease: Lease, failure: LlmError.Reason | undefined) => Effect.Effect<void>
+  readonly release: (lease: Lease, failure: LlmError.Reason | undefined, requestId?: string) => Effect.Effect<void>
+  /** Gives back a key whose attempt never started (no reaction, not counted as a request). */
+  readonly cancel: (lease: Lease) => void
   /** Whether a key other than `name` could serve `model` now or after a short cooldown. */
   readonly hasAlternative: (name: string, model: string | undefined) => boolean
+  /** Brings every ejected key back. */
+  readonly restoreEjected: () => void
   /** Every key's state. */
   readonly stats: Effect.Effect<ReadonlyArray<KeyStats>>
-}
-
-// FNV-1a: a small, stable hash for rendezvous choice.
-const hash = (text: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0
-  return h
 }
 
 /**
@@ -132,80 +148,45 @@ const hash = (text: string): number => {
  * @since 0.1.0
  */
 export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool => {
-  const entries: Array<Entry> = keys.map((config, index) => ({
-    config,
-    index,
-    coolingUntil: 0,
-    coolReason: undefined,
-    ejected: undefined,
-    consecutiveLimits: 0,
-    inFlight: 0,
-    requests: 0,
-    failures: {},
-    cooldowns: 0,
-    ejections: 0,
-    current: 0
-  }))
-  let cursor = 0
+  const entries = keys.map(KeyEntry.make)
+  const reactions: KeyEntry.Reactions = {
+    rateLimitCooldownMs: Duration.toMillis(options.rateLimitCooldown),
+    maxCooldownMs: Duration.toMillis(options.maxCooldown),
+    quotaCooldownMs: Duration.toMillis(options.quotaCooldown),
+    ejectMs: Duration.toMillis(options.ejectCooldown ?? Duration.minutes(10))
+  }
+  const maxWaitMs = Duration.toMillis(options.maxWait)
+  const standalone: Waits = { restore: (effect) => effect, fits: (waitMs) => waitMs <= maxWaitMs, bound: () => maxWaitMs }
   const waiters = new Set<() => void>()
   const wake = () => {
     for (const resume of [...waiters]) resume()
   }
 
-  const serves = (entry: Entry, model: string | undefined) =>
-    entry.ejected === undefined &&
+  const serves = (entry: KeyEntry.Entry, model: string | undefined, now: number) =>
+    !KeyEntry.isEjected(entry, now) &&
     (entry.config.models === undefined || model === undefined || entry.config.models.includes(model))
-  const hasRoom = (entry: Entry) => entry.config.maxConcurrent === undefined || entry.inFlight < entry.config.maxConcurrent
+  const hasRoom = (entry: KeyEntry.Entry) => entry.config.maxConcurrent === undefined || entry.inFlight < entry.config.maxConcurrent
+  const holding = (entry: KeyEntry.Entry, request: Request, now: number) =>
+    KeyEntry.holding(entry, request.model, request.waited === true ? request.requestId : undefined, now)
 
-  const roundRobin = (ready: Array<Entry>): Entry => {
-    const n = entries.length
-    for (let step = 0; step < n; step++) {
-      const candidate = entries[(cursor + step) % n]!
-      if (ready.includes(candidate)) {
-        cursor = (candidate.index + 1) % n
-        return candidate
-      }
+  const pick = KeyStrategy.make(options.strategy, entries.length)
+
+  const describe = (now: number, candidates: ReadonlyArray<KeyEntry.Entry>, request: Request) =>
+    candidates.map((e) => KeyEntry.describe(e, holding(e, request, now), now)).join("; ")
+
+  const released = Effect.callback<void>((resume) => {
+    const wakeUp = () => {
+      waiters.delete(wakeUp)
+      resume(Effect.void)
     }
-    return ready[0]!
-  }
+    waiters.add(wakeUp)
+    return Effect.sync(() => waiters.delete(wakeUp))
+  })
+  const wakeWithin = (ms: number) => Effect.raceFirst(released, Effect.sleep(Duration.millis(ms)))
 
-  const pick = (ready: Array<Entry>, sessionId: string | undefined): Entry => {
-    switch (options.strategy) {
-      case "least-loaded":
-        return ready.reduce((best, e) => e.inFlight < best.inFlight ? e : best)
-      case "weighted": {
-        let total = 0
-        let best = ready[0]!
-        for (const e of ready) {
-          const weight = e.config.weight ?? 1
-          e.current += weight
-          total += weight
-          if (e.current > best.current) best = e
-        }
-        best.current -= total
-        return best
-      }
-      case "sticky":
-        // Without a session there is nothing to stick to: round-robin.
-        return sessionId === undefined ? roundRobin(ready) : ready.reduce((best, e) =>
-          hash(`${sessionId}/${e.config.name}`) > hash(`${sessionId}/${best.config.name}`) ? e : best
-        )
-      case "round-robin":
-        return roundRobin(ready)
-    }
-  }
-
-  const describe = (now: number, candidates: ReadonlyArray<Entry>) =>
-    candidates.map((e) =>
-      e.ejected !== undefined
-        ? `${e.config.name} ejected (${e.ejected})`
-        : e.coolingUntil > now
-        ? `${e.config.name} cooling for ${Duration.format(Duration.millis(e.coolingUntil - now))} (${e.coolReason})`
-        : `${e.config.name} busy (${e.inFlight} in flight)`
-    ).join("; ")
-
-  const acquire: KeyPool["acquire"] = (request) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+  const acquire: KeyPool["acquire"] = (request, waits = standalone) => {
+    let busyUntil: number | undefined
+    const loop: Effect.Effect<Lease, LlmError.Reason> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const candidates = request.pinned === undefined
         ? entries.filter((e) => e.config.models === undefined || request.model === undefined || e.config.models.includes(request.model))
         : entries.filter((e) => e.config.name === request.pinned)
@@ -219,98 +200,84 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
             })
         )
       }
-      const usable = candidates.filter((e) => serves(e, request.model))
+      const usable = candidates.filter((e) => serves(e, request.model, now))
       if (usable.length === 0) {
-        return Effect.fail(new LlmError.Unauthorized({ detail: `no usable key: ${describe(now, candidates)}` }))
+        return Effect.fail(new LlmError.Unauthorized({ detail: `no usable key: ${describe(now, candidates, request)}` }))
       }
-      const ready = usable.filter((e) => e.coolingUntil <= now && hasRoom(e))
+      const ready = usable.filter((e) => holding(e, request, now) === undefined && hasRoom(e))
       if (ready.length > 0) {
         const chosen = pick(ready, request.sessionId)
         chosen.inFlight++
         chosen.requests++
-        return Effect.succeed({ name: chosen.config.name, value: chosen.config.value })
+        return Effect.succeed({ name: chosen.config.name, value: chosen.config.value, model: request.model ?? "" })
       }
-      // Every usable key is cooling or full: wait for the soonest cooldown or a release.
-      const soonest = Math.min(...usable.map((e) => e.coolingUntil > now ? e.coolingUntil : Infinity))
-      const wait = soonest === Infinity ? undefined : soonest - now
-      if (wait !== undefined && wait > Duration.toMillis(options.maxWait) && usable.every((e) => e.coolingUntil > now)) {
-        const fields = { retryAfter: Duration.millis(wait), detail: `every key is cooling: ${describe(now, usable)}` }
+      // Every usable key is cooling or full.
+      let soonest = Infinity
+      let allCooling = true
+      let allQuota = true
+      for (const e of usable) {
+        const cooling = holding(e, request, now)
+        if (cooling === undefined) allCooling = false
+        else {
+          soonest = Math.min(soonest, cooling.until)
+          if (cooling.reason !== "quota exhausted") allQuota = false
+        }
+      }
+      if (allCooling) {
+        const wait = soonest - now
+        if (!waits.fits(wait, now)) {
+          const fields = { retryAfter: Duration.millis(wait), detail: `every key is cooling: ${describe(now, usable, request)}` }
+          return Effect.fail(allQuota ? new LlmError.QuotaExhausted(fields) : new LlmError.RateLimited(fields))
+        }
+        return Effect.andThen(waits.restore(wakeWithin(wait)), loop)
+      }
+      // Some key is only busy: wait for a release, as long as the budget allows.
+      busyUntil ??= now + waits.bound(now)
+      const left = Math.min(busyUntil - now, soonest - now)
+      if (busyUntil <= now) {
         return Effect.fail(
-          usable.every((e) => e.coolReason === "quota exhausted")
-            ? new LlmError.QuotaExhausted(fields)
-            : new LlmError.RateLimited(fields)
+          new LlmError.QueueFull({ detail: `no key became free in time: ${describe(now, usable, request)}` })
         )
       }
-      const released = Effect.callback<void>((resume) => {
-        const wakeUp = () => {
-          waiters.delete(wakeUp)
-          resume(Effect.void)
-        }
-        waiters.add(wakeUp)
-        return Effect.sync(() => waiters.delete(wakeUp))
-      })
-      const woken = wait === undefined ? released : Effect.raceFirst(released, Effect.sleep(Duration.millis(wait)))
-      return Effect.andThen(woken, acquire(request))
+      return Effect.andThen(waits.restore(wakeWithin(left)), loop)
     })
+    return loop
+  }
 
-  const release: KeyPool["release"] = (lease, failure) =>
+  const release: KeyPool["release"] = (lease, failure, requestId) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => {
         const entry = entries.find((e) => e.config.name === lease.name)
         if (entry === undefined) return
         entry.inFlight--
-        if (failure === undefined) {
-          entry.consecutiveLimits = 0
-        } else {
-          entry.failures[failure._tag] = (entry.failures[failure._tag] ?? 0) + 1
-          switch (failure._tag) {
-            case "RateLimited": {
-              const computed = Math.min(
-                Duration.toMillis(options.rateLimitCooldown) * 2 ** entry.consecutiveLimits,
-                Duration.toMillis(options.maxCooldown)
-              )
-              entry.consecutiveLimits++
-              cool(entry, now, failure.retryAfter === undefined ? computed : Duration.toMillis(failure.retryAfter), "rate limited")
-              break
-            }
-            case "QuotaExhausted":
-              cool(
-                entry,
-                now,
-                failure.retryAfter === undefined ? Duration.toMillis(options.quotaCooldown) : Duration.toMillis(failure.retryAfter),
-                "quota exhausted"
-              )
-              break
-            case "Unauthorized":
-              if (entry.ejected === undefined) entry.ejections++
-              entry.ejected = `Unauthorized${failure.detail === undefined ? "" : `: ${failure.detail}`}`
-              break
-          }
-        }
+        KeyEntry.react(entry, failure, lease.model ?? "", requestId, now, reactions)
         wake()
       }))
 
-  const cool = (entry: Entry, now: number, ms: number, reason: string) => {
-    entry.coolingUntil = Math.max(entry.coolingUntil, now + ms)
-    entry.coolReason = reason
-    entry.cooldowns++
+  const cancel: KeyPool["cancel"] = (lease) => {
+    const entry = entries.find((e) => e.config.name === lease.name)
+    if (entry === undefined) return
+    entry.inFlight--
+    entry.requests--
+    wake()
   }
 
   const hasAlternative: KeyPool["hasAlternative"] = (name, model) =>
-    entries.some((e) => e.config.name !== name && serves(e, model))
+    entries.some((e) => e.config.name !== name && e.ejected === undefined &&
+      (e.config.models === undefined || model === undefined || e.config.models.includes(model)))
 
-  const stats: KeyPool["stats"] = Effect.map(Clock.currentTimeMillis, (now) =>
-    entries.map((e): KeyStats => ({
-      name: e.config.name,
-      state: e.ejected !== undefined ? "ejected" : e.coolingUntil > now ? "cooling" : "active",
-      coolingForMs: e.coolingUntil > now ? e.coolingUntil - now : undefined,
-      reason: e.ejected ?? (e.coolingUntil > now ? e.coolReason : undefined),
-      inFlight: e.inFlight,
-      requests: e.requests,
-      failures: { ...e.failures },
-      cooldowns: e.cooldowns,
-      ejections: e.ejections
-    })))
+  const stats: KeyPool["stats"] = Effect.map(Clock.currentTimeMillis, (now) => entries.map((e) => KeyEntry.stats(e, now)))
 
-  return { size: entries.length, acquire, release, hasAlternative, stats }
+  return {
+    size: entries.length,
+    acquire,
+    release,
+    cancel,
+    hasAlternative,
+    restoreEjected: () => {
+      for (const e of entries) e.ejected = undefined
+      wake()
+    },
+    stats
+  }
 }

@@ -17,6 +17,11 @@ const PositiveDuration = Schema.Duration.check(
     expected: "a positive, finite duration"
   })
 )
+const NonNegativeDuration = Schema.Duration.check(
+  Schema.makeFilter((d: Duration.Duration) => !Duration.isNegative(d) && Duration.isFinite(d), {
+    expected: "a non-negative, finite duration"
+  })
+)
 
 /**
  * A complete, validated policy.
@@ -34,6 +39,8 @@ export const Policy = Schema.Struct({
   agingInterval: PositiveDuration,
   /** Retries after the first attempt (`max_retries`). */
   maxRetries: NonNegativeInt,
+  /** Of those, retries after an attempt or first-token timeout (`max_timeout_retries`). */
+  maxTimeoutRetries: NonNegativeInt,
   /** First backoff delay (`initial_retry_delay`). */
   initialRetryDelay: PositiveDuration,
   /** Growth of each delay (`backoff_factor`). */
@@ -44,14 +51,18 @@ export const Policy = Schema.Struct({
   maxRetryTime: PositiveDuration,
   /** Scale each delay by a random 0.8-1.2. */
   jitter: Schema.Boolean,
-  /** Longest provider-requested wait we honour; longer fails fast (`max_retry_after`). */
+  /** Longest wait of any kind we make (provider-requested, cooldown, queue); longer fails fast (`max_retry_after`). */
   retryAfterCap: PositiveDuration,
+  /** Time an attempt needs at least: a wait or retry that would leave less before the deadline is not made (`min_attempt_time`). */
+  minAttemptTime: NonNegativeDuration,
   /** Whether the circuit breaker is on. */
   circuitBreaker: Schema.Boolean,
   /** Consecutive failing calls that open the breaker (`failure_threshold`). */
   failureThreshold: PositiveInt,
   /** How long the breaker stays open before one probe (`reset_timeout`). */
   resetTimeout: PositiveDuration,
+  /** Cap on the open time, which doubles per consecutive failed probe (`max_reset_timeout`). */
+  maxResetTimeout: PositiveDuration,
   /** One attempt of a non-streaming call (`request_timeout`). */
   attemptTimeout: PositiveDuration,
   /** From sending a stream request to its first content chunk. */
@@ -68,6 +79,8 @@ export const Policy = Schema.Struct({
   keyCooldown: PositiveDuration,
   /** Cooldown of a key whose quota is exhausted, when told no wait. */
   quotaCooldown: PositiveDuration,
+  /** How long a key rejected with 401/403 stays out of the pool (`eject_cooldown`). */
+  ejectCooldown: PositiveDuration,
   /** Client-side limit on requests per minute for the whole backend. */
   requestsPerMinute: Schema.optionalKey(PositiveInt),
   /** Client-side limit on tokens per minute for the whole backend. */
@@ -97,15 +110,18 @@ export const defaults: Policy = {
   queueFull: "reject",
   agingInterval: Duration.seconds(5),
   maxRetries: 5,
+  maxTimeoutRetries: 1,
   initialRetryDelay: Duration.seconds(1),
   backoffFactor: 2,
   maxRetryDelay: Duration.seconds(16),
   maxRetryTime: Duration.seconds(120),
   jitter: true,
   retryAfterCap: Duration.seconds(60),
+  minAttemptTime: Duration.millis(500),
   circuitBreaker: true,
   failureThreshold: 5,
   resetTimeout: Duration.seconds(30),
+  maxResetTimeout: Duration.minutes(5),
   attemptTimeout: Duration.seconds(60),
   firstTokenTimeout: Duration.seconds(60),
   idleTimeout: Duration.seconds(30),
@@ -115,7 +131,8 @@ export const defaults: Policy = {
   quotaCooldown: Duration.hours(1),
   maxResponseBytes: 32 * 1024 * 1024,
   maxEventBytes: 8 * 1024 * 1024,
-  malformedEvents: "fail"
+  malformedEvents: "fail",
+  ejectCooldown: Duration.minutes(10)
 }
 
 /**
@@ -134,13 +151,16 @@ const durationKeys = new Set<string>([
   "maxRetryDelay",
   "maxRetryTime",
   "retryAfterCap",
+  "minAttemptTime",
   "resetTimeout",
+  "maxResetTimeout",
   "attemptTimeout",
   "firstTokenTimeout",
   "idleTimeout",
   "deadline",
   "keyCooldown",
-  "quotaCooldown"
+  "quotaCooldown",
+  "ejectCooldown"
 ])
 
 const decode = Schema.decodeUnknownEffect(Policy)
@@ -190,15 +210,18 @@ export const externalNames: ReadonlyArray<readonly [keyof Policy, string]> = [
   ["queueFull", "queue_full"],
   ["agingInterval", "queue_aging_interval"],
   ["maxRetries", "max_retries"],
+  ["maxTimeoutRetries", "max_timeout_retries"],
   ["initialRetryDelay", "initial_retry_delay"],
   ["backoffFactor", "backoff_factor"],
   ["maxRetryDelay", "max_retry_delay"],
   ["maxRetryTime", "max_retry_time"],
   ["jitter", "retry_jitter"],
   ["retryAfterCap", "max_retry_after"],
+  ["minAttemptTime", "min_attempt_time"],
   ["circuitBreaker", "circuit_breaker"],
   ["failureThreshold", "failure_threshold"],
   ["resetTimeout", "reset_timeout"],
+  ["maxResetTimeout", "max_reset_timeout"],
   ["attemptTimeout", "request_timeout"],
   ["firstTokenTimeout", "first_token_timeout"],
   ["idleTimeout", "stream_idle_timeout"],
@@ -207,6 +230,7 @@ export const externalNames: ReadonlyArray<readonly [keyof Policy, string]> = [
   ["keyStrategy", "key_strategy"],
   ["keyCooldown", "key_cooldown"],
   ["quotaCooldown", "quota_cooldown"],
+  ["ejectCooldown", "eject_cooldown"],
   ["requestsPerMinute", "requests_per_minute"],
   ["tokensPerMinute", "tokens_per_minute"],
   ["maxResponseBytes", "max_response_bytes"],

@@ -5,54 +5,60 @@
  * before normal before low, FIFO within a level, and each `agingInterval` a
  * call waits lifts it one level so low calls cannot starve.
  *
+ * A waiting call is a small record holding a `Deferred`, not a fiber. There
+ * is no dispatcher fiber either: whoever frees a permit (or leaves the
+ * queue) hands free permits to the best waiters, synchronously. A waiter
+ * whose caller is gone is marked and skipped when it reaches the head. A
+ * call that finds a free permit and nobody waiting takes it at once.
+ *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, type Scope, Semaphore } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Semaphore } from "effect"
 import type { Priority } from "../domain/CallOptions.ts"
-import { QueueFull } from "../LlmError.ts"
+import { type LlmError, QueueFull, type Reason } from "../LlmError.ts"
+import * as Call from "./Call.ts"
+import * as Expiry from "./Expiry.ts"
+import type { Restore, Stage } from "./Stage.ts"
 
 const levelOf: Record<Priority, number> = { high: 0, normal: 1, low: 2 }
 
-interface Waiter {
+const WAITING = 0
+const GRANTED = 1
+const GONE = 2
+
+interface Waiter extends Expiry.Timed {
   readonly level: number
   readonly enqueuedAt: number
-  resume: ((effect: Effect.Effect<void>) => void) | undefined
-  granted: boolean
+  readonly deferred: Deferred.Deferred<void, QueueFull>
+  state: typeof WAITING | typeof GRANTED | typeof GONE
+  /** Waiting for room in the queue (`queueFull: "wait"`), not yet in a level. */
+  overflow: boolean
 }
 
-/** A FIFO with O(1) push and shift, and removal of an arbitrary entry. */
+/** A FIFO with O(1) push and peek; entries that left are skipped lazily. */
 class Fifo {
-  private items: Array<Waiter | undefined> = []
+  private items: Array<Waiter> = []
   private head = 0
-  size = 0
+  constructor(readonly overflow: boolean) {}
+  private belongs(waiter: Waiter) {
+    return waiter.state === WAITING && waiter.overflow === this.overflow
+  }
   push(waiter: Waiter) {
     this.items.push(waiter)
-    this.size++
   }
+  /** The oldest entry still waiting here. */
   peek(): Waiter | undefined {
-    while (this.head < this.items.length && this.items[this.head] === undefined) this.head++
-    return this.items[this.head]
-  }
-  shift(): Waiter | undefined {
-    const waiter = this.peek()
-    if (waiter !== undefined) {
-      this.items[this.head++] = undefined
-      this.size--
-      this.compact()
-    }
-    return waiter
-  }
-  remove(waiter: Waiter): boolean {
-    const index = this.items.indexOf(waiter, this.head)
-    if (index < 0) return false
-    this.items[index] = undefined
-    this.size--
-    this.compact()
-    return true
-  }
-  private compact() {
+    while (this.head < this.items.length && !this.belongs(this.items[this.head]!)) this.head++
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return this.items[this.head]
+  }
+  /** Drops entries that left, once they are most of the list (callers gone in the middle). */
+  sweep(live: number) {
+    if (this.items.length - this.head > 64 && live * 2 < this.items.length - this.head) {
+      this.items = this.items.filter((w, i) => i >= this.head && this.belongs(w))
       this.head = 0
     }
   }
@@ -65,10 +71,18 @@ class Fifo {
  */
 export interface PriorityQueue {
   /**
-   * Waits for a permit, in priority order; the permit is held until the
-   * scope closes. Succeeds with the time waited in the queue (millis).
+   * Waits (at most `maxWaitMs(now)`, only inside `restore`) for a permit, in
+   * priority order. Succeeds holding a permit, with the millis waited; the
+   * caller must `release` it. Fails with `QueueFull` when the queue is full
+   * (under `reject`) or no permit came within `maxWaitMs`.
    */
-  readonly acquire: (priority: Priority) => Effect.Effect<number, QueueFull, Scope.Scope>
+  readonly acquire: (
+    priority: Priority,
+    maxWaitMs: (now: number) => number,
+    restore: Restore
+  ) => Effect.Effect<number, QueueFull>
+  /** Gives a permit back and hands it to the best waiter. */
+  readonly release: Effect.Effect<void>
   /** Calls waiting for a permit (including those waiting for room). */
   readonly depth: () => number
   /** Permits in use. */
@@ -83,8 +97,6 @@ export interface Options {
   readonly capacity: number
   readonly whenFull: "reject" | "wait"
   readonly agingInterval: Duration.Duration
-  /** Called whenever depth or in-flight change (for gauges). */
-  readonly onChange?: ((depth: number, inFlight: number) => void) | undefined
 }
 
 /**
@@ -94,19 +106,23 @@ export interface Options {
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const permits = yield* Semaphore.make(options.maxConcurrent)
-  const levels = [new Fifo(), new Fifo(), new Fifo()] as const
-  const overflow = new Fifo()
+  const levels = [new Fifo(false), new Fifo(false), new Fifo(false)] as const
+  const overflow = new Fifo(true)
   const agingMs = Math.max(1, Duration.toMillis(options.agingInterval))
   let waiting = 0
+  let overflowing = 0
   let inFlight = 0
-  const changed = () => options.onChange?.(waiting + overflow.size, inFlight)
 
-  // Room freed in the queue: the longest-waiting overflow call takes it.
+  // Room freed in the queue: the longest-waiting overflow calls take it.
   const admitOverflow = () => {
-    const next = overflow.shift()
-    if (next !== undefined) {
-      levels[next.level]!.push(next)
+    while (overflowing > 0 && waiting < options.capacity) {
+      const next = overflow.peek()
+      if (next === undefined) break
+      // Flipping the flag takes it out of the overflow list (skipped there from now on).
+      next.overflow = false
+      overflowing--
       waiting++
+      levels[next.level]!.push(next)
     }
   }
 
@@ -122,26 +138,29 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         chosenLevel = effective
       }
     }
-    return chosen
+    // With `queueSize: 0` every waiter is in overflow: serve it in arrival order.
+    return chosen ?? overflow.peek()
+  }
+
+  const leave = (waiter: Waiter, state: typeof GRANTED | typeof GONE) => {
+    waiter.state = state
+    expiry.remove(waiter)
+    if (waiter.overflow) overflowing--
+    else waiting--
+    admitOverflow()
   }
 
   // Hands free permits to the best waiters, one at a time.
   const drain: Effect.Effect<void> = Effect.suspend(() => {
-    if (waiting === 0) return Effect.void
+    if (waiting === 0 && overflowing === 0) return Effect.void
     return Effect.flatMap(permits.takeIfAvailable(1), (ok) => {
       if (!ok) return Effect.void
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const waiter = best(now)
         if (waiter === undefined) return permits.release(1)
-        levels[waiter.level]!.remove(waiter)
-        waiting--
-        admitOverflow()
+        leave(waiter, GRANTED)
         inFlight++
-        waiter.granted = true
-        changed()
-        const resume = waiter.resume
-        waiter.resume = undefined
-        resume?.(Effect.void)
+        Deferred.doneUnsafe(waiter.deferred, Exit.void)
         return drain
       })
     })
@@ -149,67 +168,100 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const release: Effect.Effect<void> = Effect.suspend(() => {
     inFlight--
-    changed()
     return Effect.andThen(permits.release(1), drain)
   })
 
-  // Leaves the queue without a permit (interrupted), or passes on a permit
-  // granted in the same instant the waiter was interrupted.
+  // The caller is gone (interrupted or out of time): leave the queue, or
+  // pass on a permit granted in the same instant.
   const abandon = (waiter: Waiter): Effect.Effect<void> =>
     Effect.suspend(() => {
-      if (waiter.granted) return release
-      if (levels[waiter.level]!.remove(waiter)) {
-        waiting--
-        admitOverflow()
-      } else {
-        overflow.remove(waiter)
-      }
-      changed()
+      if (waiter.state === GRANTED) return release
+      if (waiter.state === GONE) return Effect.void
+      leave(waiter, GONE)
+      ;(waiter.overflow ? overflow : levels[waiter.level]!).sweep(waiter.overflow ? overflowing : waiting)
       return drain
     })
 
-  const wait = (level: number): Effect.Effect<number, QueueFull> =>
+  const full = (detail: string) => new QueueFull({ capacity: options.capacity, detail })
+
+  // No permit within the waiter's bound: it leaves with QueueFull.
+  const expiry = Expiry.make<Waiter>((waiter) => {
+    if (waiter.state !== WAITING) return
+    leave(waiter, GONE)
+    const waited = Duration.millis(waiter.expiresAt - waiter.enqueuedAt)
+    Deferred.doneUnsafe(waiter.deferred, Effect.fail(full(`no permit became free within ${Duration.format(waited)}`)))
+  })
+
+  const wait = (level: number, bound: (now: number) => number, restore: Restore): Effect.Effect<number, QueueFull> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const waiter: Waiter = { level, enqueuedAt: now, resume: undefined, granted: false }
-      if (waiting < options.capacity) {
-        levels[level]!.push(waiter)
-        waiting++
-      } else if (options.whenFull === "wait") {
-        overflow.push(waiter)
-      } else {
-        return Effect.fail(new QueueFull({ capacity: options.capacity, detail: `${options.capacity} calls already waiting` }))
+      const maxWaitMs = bound(now)
+      const room = waiting < options.capacity
+      if (!room && options.whenFull === "reject") return Effect.fail(full(`${options.capacity} calls already waiting`))
+      if (maxWaitMs <= 0) return Effect.fail(full("no permit is free and the call has no time left to wait for one"))
+      const waiter: Waiter = {
+        level,
+        enqueuedAt: now,
+        deferred: Deferred.makeUnsafe<void, QueueFull>(),
+        state: WAITING,
+        overflow: !room,
+        expiresAt: now + maxWaitMs,
+        heapIndex: -1
       }
-      changed()
-      const granted = Effect.callback<void>((resume) => {
-        if (waiter.granted) resume(Effect.void)
-        else waiter.resume = resume
-      })
-      return drain.pipe(
-        Effect.andThen(granted),
-        // Covers interruption anywhere in the wait, not only inside the callback.
-        Effect.onInterrupt(() => abandon(waiter)),
-        Effect.andThen(Effect.map(Clock.currentTimeMillis, (later) => later - now))
-      )
+      if (room) {
+        waiting++
+        levels[level]!.push(waiter)
+      } else {
+        overflowing++
+        overflow.push(waiter)
+      }
+      const waited = Effect.map(Clock.currentTimeMillis, (later) => later - now)
+      return Effect.andThen(drain, Effect.suspend(() => {
+        if (waiter.state === GRANTED) return waited
+        // Registered before the wait starts, in the caller's uninterruptible region.
+        return Effect.andThen(expiry.add(waiter), Effect.andThen(
+          Effect.onExit(restore(Deferred.await(waiter.deferred)), (exit) => Exit.isSuccess(exit) ? Effect.void : abandon(waiter)),
+          waited
+        ))
+      }))
     })
 
-  const acquire: PriorityQueue["acquire"] = (priority) =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.suspend(() => {
-        const take: Effect.Effect<number, QueueFull> = waiting === 0 && overflow.size === 0
-          ? Effect.flatMap(permits.takeIfAvailable(1), (ok) => {
-            if (!ok) return wait(levelOf[priority])
-            inFlight++
-            changed()
-            return Effect.succeed(0)
-          })
-          : wait(levelOf[priority])
-        return Effect.tap(restore(take), () => Effect.addFinalizer(() => release))
+  const acquire: PriorityQueue["acquire"] = (priority, maxWaitMs, restore) =>
+    Effect.suspend(() => {
+      if (waiting > 0 || overflowing > 0) return wait(levelOf[priority], maxWaitMs, restore)
+      return Effect.flatMap(permits.takeIfAvailable(1), (ok) => {
+        if (!ok) return wait(levelOf[priority], maxWaitMs, restore)
+        inFlight++
+        return Effect.succeed(0)
       })
-    )
+    })
 
   return {
     acquire,
-    depth: () => waiting + overflow.size,
+    release,
+    depth: () => waiting + overflowing,
     inFlight: () => inFlight
   } satisfies PriorityQueue
+})
+
+/**
+ * The admission stage: a permit waited for in priority order, for at most
+ * what the call's budget allows (`Call.bound`), held until the call ends.
+ *
+ * @since 0.1.0
+ */
+export const stage = (
+  queue: PriorityQueue,
+  budget: Call.Budget,
+  fail: (call: Call.Call, reason: Reason) => LlmError,
+  hooks: { readonly acquired: (call: Call.Call) => Effect.Effect<void>; readonly released: Effect.Effect<void> }
+): Stage<void> => ({
+  acquire: (call, restore) =>
+    queue.acquire(call.priority, (now) => Call.bound(call, budget, now), restore).pipe(
+      Effect.mapError((reason) => fail(call, reason)),
+      Effect.map((waited) => {
+        call.queueWaitMs = waited
+      })
+    ),
+  acquired: (_, call) => hooks.acquired(call),
+  release: () => Effect.andThen(queue.release, hooks.released)
 })

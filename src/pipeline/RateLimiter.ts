@@ -66,6 +66,10 @@ class Bucket {
 export interface RateLimiter {
   /** Waits until one request and `tokens` fit, then takes them. */
   readonly take: (tokens: number) => Effect.Effect<void>
+  /** Millis until one request and `tokens` fit (0: now), and whether the provider's reset hold is what makes it wait. */
+  readonly waitFor: (tokens: number, now: number) => { readonly waitMs: number; readonly held: boolean }
+  /** Takes one request and `tokens` now (after `waitFor` said 0). */
+  readonly takeNow: (tokens: number, now: number) => void
   /** Corrects an earlier estimate with the tokens the call really used. */
   readonly correct: (estimated: number, actual: number) => Effect.Effect<void>
   /** Lowers the buckets to what the provider says remains. */
@@ -103,17 +107,27 @@ export const make = (limits: Limits): RateLimiter => {
   // Until when the provider said nothing is left (epoch millis).
   let heldUntil = 0
 
+  const waitFor: RateLimiter["waitFor"] = (amount, now) => {
+    const buckets = Math.max(requests?.waitFor(1, now) ?? 0, tokens?.waitFor(amount, now) ?? 0)
+    const hold = heldUntil - now
+    return { waitMs: Math.max(hold, buckets), held: hold > buckets }
+  }
+  const takeNow: RateLimiter["takeNow"] = (amount, now) => {
+    requests?.take(1, now)
+    tokens?.take(amount, now)
+  }
   const take = (amount: number): Effect.Effect<void> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const wait = Math.max(heldUntil - now, requests?.waitFor(1, now) ?? 0, tokens?.waitFor(amount, now) ?? 0)
+      const wait = waitFor(amount, now).waitMs
       if (wait > 0) return Effect.andThen(Effect.sleep(Duration.millis(wait)), take(amount))
-      requests?.take(1, now)
-      tokens?.take(amount, now)
+      takeNow(amount, now)
       return Effect.void
     })
 
   return {
     take,
+    waitFor,
+    takeNow,
     correct: (estimated, actual) =>
       tokens === undefined ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
         if (actual < estimated) tokens.give(estimated - actual, now)

@@ -122,7 +122,14 @@ export interface Snapshot {
   readonly total_requests: number
   readonly successful_requests: number
   readonly failed_requests: number
+  /** Calls interrupted, including the cancelled ones: `total = successful + failed + interrupted`. */
   readonly interrupted_requests: number
+  /** Of those, streams the caller stopped after content but before the answer was complete. */
+  readonly cancelled_requests: number
+  /** HTTP attempts handed to the provider (some may never have left when the deadline cut them). */
+  readonly attempts_started: number
+  /** Attempts the provider answered (headers, a result, or an HTTP status): `answered ≤ seen by the server ≤ started`. */
+  readonly attempts_answered: number
   /** Calls that needed at least one retry. */
   readonly retried_requests: number
   readonly total_retries: number
@@ -150,10 +157,12 @@ export interface Snapshot {
 export interface Finished {
   readonly model: string | undefined
   readonly priority: string
-  readonly outcome: "success" | "failure" | "interrupted"
+  readonly outcome: "success" | "failure" | "interrupted" | "cancelled"
   readonly reason: string | undefined
   readonly durationMs: number
   readonly retries: number
+  readonly attemptsStarted: number
+  readonly attemptsAnswered: number
 }
 
 const WINDOW = 10_000
@@ -168,6 +177,9 @@ export class Recorder {
   private succeeded = 0
   private failed = 0
   private interrupted = 0
+  private cancelled = 0
+  private attemptsStarted = 0
+  private attemptsAnswered = 0
   private retried = 0
   private retries = 0
   private errors: Record<string, number> = {}
@@ -241,7 +253,12 @@ export class Recorder {
     this.byPriority[call.priority] = (this.byPriority[call.priority] ?? 0) + 1
     if (call.outcome === "success") this.succeeded++
     else if (call.outcome === "failure") this.failed++
-    else this.interrupted++
+    else {
+      this.interrupted++
+      if (call.outcome === "cancelled") this.cancelled++
+    }
+    this.attemptsStarted += call.attemptsStarted
+    this.attemptsAnswered += call.attemptsAnswered
     if (call.reason !== undefined) this.errors[call.reason] = (this.errors[call.reason] ?? 0) + 1
     if (call.retries > 0) this.retried++
     this.latency.add(call.durationMs)
@@ -265,6 +282,9 @@ export class Recorder {
       successful_requests: this.succeeded,
       failed_requests: this.failed,
       interrupted_requests: this.interrupted,
+      cancelled_requests: this.cancelled,
+      attempts_started: this.attemptsStarted,
+      attempts_answered: this.attemptsAnswered,
       retried_requests: this.retried,
       total_retries: this.retries,
       average_response_time: round(this.latency.n === 0 ? 0 : this.latency.total / this.latency.n),
@@ -284,7 +304,8 @@ export class Recorder {
   }
 
   reset(): void {
-    this.total = this.succeeded = this.failed = this.interrupted = this.retried = this.retries = 0
+    this.total = this.succeeded = this.failed = this.interrupted = this.cancelled = this.retried = this.retries = 0
+    this.attemptsStarted = this.attemptsAnswered = 0
     this.errors = {}
     this.byPriority = {}
     this.tokens = {}

@@ -1,14 +1,19 @@
 /**
  * The clocks a call runs against: one attempt of a non-streaming call; for a
  * stream, the wait for its first content chunk and the gap between chunks;
- * and the whole call's deadline (queue wait and retries included). Each
- * reports `Timeout` with its phase.
+ * and the whole call's deadline. Each reports `Timeout` with its phase. The
+ * deadline is applied per attempt (whichever clock ends first): when it is
+ * the deadline that cuts an attempt, `onCut` is told, so the call can report
+ * the last completed attempt's reason instead of a bare `Timeout(total)`.
  *
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, Stream } from "effect"
 import * as ChatChunk from "../domain/ChatChunk.ts"
 import { Timeout, type TimeoutPhase } from "../LlmError.ts"
+
+const deadlinePassed = (after: Duration.Duration) =>
+  new Timeout({ phase: "total", after, detail: "the call's deadline passed" })
 
 /**
  * Fails `effect` with `Timeout { phase }` when it runs longer than `after`.
@@ -27,8 +32,41 @@ export const effect = <A, E>(
   })
 
 /**
+ * One attempt: `after` (phase `attempt`), or the time left before
+ * `deadlineAt` (epoch millis, phase `total`) if that is shorter.
+ *
+ * @since 0.1.0
+ */
+export const attempt = <A, E>(
+  self: Effect.Effect<A, E>,
+  options: {
+    readonly after: Duration.Duration
+    readonly deadlineAt: number
+    readonly onCut: () => void
+    readonly fail: (reason: Timeout) => E
+  }
+): Effect.Effect<A, E> =>
+  options.deadlineAt === Infinity ? effect(self, "attempt", options.after, options.fail) : Effect.flatMap(
+    Clock.currentTimeMillis,
+    (now) => {
+      const left = Math.max(0, options.deadlineAt - now)
+      if (left >= Duration.toMillis(options.after)) return effect(self, "attempt", options.after, options.fail)
+      const duration = Duration.millis(left)
+      return Effect.timeoutOrElse(self, {
+        duration,
+        orElse: () =>
+          Effect.suspend(() => {
+            options.onCut()
+            return Effect.fail(options.fail(deadlinePassed(duration)))
+          })
+      })
+    }
+  )
+
+/**
  * Bounds a stream: its first content element must arrive within
- * `firstToken` of the start, and no later pull may wait longer than `idle`.
+ * `firstToken` of the start, no later pull may wait longer than `idle`, and
+ * no pull may run past `deadlineAt` (epoch millis; default none).
  *
  * @since 0.1.0
  */
@@ -40,28 +78,39 @@ export const stream = <A, E, R>(
     readonly fail: (reason: Timeout) => E
     /** What counts as content (default: a chat chunk's `isContent`). */
     readonly isContent?: ((element: A) => boolean) | undefined
+    readonly deadlineAt?: number | undefined
+    readonly onCut?: (() => void) | undefined
   }
 ): Stream.Stream<A, E, R> =>
   Stream.transformPull(self, (pull) =>
     Effect.map(Clock.currentTimeMillis, (start) => {
       const firstTokenMs = Duration.toMillis(options.firstToken)
+      const idleMs = Duration.toMillis(options.idle)
+      const deadlineAt = options.deadlineAt ?? Infinity
       const isContent = options.isContent ?? (ChatChunk.isContent as unknown as (element: A) => boolean)
       let content = false
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const [phase, after] = content
-          ? ["idle" as const, options.idle]
-          : ["first-token" as const, Duration.millis(Math.max(0, start + firstTokenMs - now))]
+        const phaseMs = content ? idleMs : Math.max(0, start + firstTokenMs - now)
+        const left = Math.max(0, deadlineAt - now)
+        const cut = left < phaseMs
+        const phase: TimeoutPhase = cut ? "total" : content ? "idle" : "first-token"
         return pull.pipe(
           Effect.timeoutOrElse({
-            duration: after,
+            duration: Duration.millis(cut ? left : phaseMs),
             orElse: () =>
-              Effect.fail(options.fail(
-                new Timeout({
-                  phase,
-                  after: phase === "idle" ? after : options.firstToken,
-                  detail: phase === "idle" ? "the stream stalled" : "no content arrived"
-                })
-              ))
+              Effect.suspend(() => {
+                if (cut) {
+                  options.onCut?.()
+                  return Effect.fail(options.fail(deadlinePassed(Duration.millis(left))))
+                }
+                return Effect.fail(options.fail(
+                  new Timeout({
+                    phase,
+                    after: phase === "idle" ? options.idle : options.firstToken,
+                    detail: phase === "idle" ? "the stream stalled" : "no content arrived"
+                  })
+                ))
+              })
           }),
           Effect.tap((chunks) =>
             Effect.sync(() => {

@@ -18,15 +18,18 @@ export interface RecentCall {
   /** `chat`, `stream`, `embed`, `models`, or an extra operation's name (e.g. `rerank`). */
   readonly operation: string
   readonly priority: Priority
-  readonly outcome: "success" | "failure" | "interrupted"
+  /** `cancelled`: a stream the caller stopped after content, before its finish. */
+  readonly outcome: "success" | "failure" | "interrupted" | "cancelled"
   /** The failure reason's tag, for failures. */
   readonly reason: string | undefined
   /** Epoch millis when the call entered the pipeline. */
   readonly startedAt: number
   readonly queueWaitMs: number
   readonly durationMs: number
-  /** HTTP attempts made (0 when rejected before any). */
+  /** HTTP attempts started (0 when rejected before any). */
   readonly attempts: number
+  /** Of those, attempts the provider answered. */
+  readonly attemptsAnswered: number
   /** Time to the first content chunk, for streams. */
   readonly firstTokenMs: number | undefined
 }

@@ -71,6 +71,8 @@ export interface ResolvedOptions {
   readonly timeout: Duration.Duration | undefined
   readonly key: string | undefined
   readonly sessionId: string | undefined
+  /** The caller's cap on retries, if any. */
+  readonly maxRetries: number | undefined
 }
 
 let counter = 0
@@ -93,7 +95,8 @@ export const callOptions = (
       requestId: newRequestId(),
       timeout: undefined,
       key: undefined,
-      sessionId: undefined
+      sessionId: undefined,
+      maxRetries: undefined
     })
   }
   return decodeOptions(options).pipe(
@@ -118,7 +121,8 @@ export const callOptions = (
         requestId: valid.requestId ?? newRequestId(),
         timeout,
         key: valid.key,
-        sessionId: valid.sessionId
+        sessionId: valid.sessionId,
+        maxRetries: valid.maxRetries
       })
     })
   )

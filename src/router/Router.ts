@@ -153,13 +153,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     model: string | undefined,
     resolved: Validate.ResolvedOptions,
     start: number,
-    attempts: () => number,
+    attempts: () => { readonly started: number; readonly answered: number },
     firstTokenMs: () => number | undefined,
     exit: Exit.Exit<unknown, LlmError.LlmError>
   ) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const failure = failureOf(exit)
-      const outcome = Exit.isSuccess(exit) ? "success" : failure === undefined ? "interrupted" : "failure"
+      // A stream the caller stopped after content was delivered is cancelled, not interrupted.
+      const stopped = firstTokenMs() !== undefined ? "cancelled" : "interrupted"
+      const outcome = Exit.isSuccess(exit) ? "success" : failure === undefined ? stopped : "failure"
+      const { answered, started } = attempts()
       const reason = failure?.reason._tag
       ring.add({
         requestId: resolved.requestId,
@@ -172,11 +175,21 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         startedAt: start,
         queueWaitMs: 0,
         durationMs: now - start,
-        attempts: attempts(),
+        attempts: started,
+        attemptsAnswered: answered,
         firstTokenMs: firstTokenMs()
       })
       // Fail-overs are the routing's (see `routing`), not retries: each target counts its own.
-      return recorder.finished({ model, priority: resolved.priority, outcome, reason, durationMs: now - start, retries: 0 })
+      return recorder.finished({
+        model,
+        priority: resolved.priority,
+        outcome,
+        reason,
+        durationMs: now - start,
+        retries: 0,
+        attemptsStarted: started,
+        attemptsAnswered: answered
+      })
     })
 
   /**
@@ -194,6 +207,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   ): Effect.Effect<A, LlmError.LlmError> =>
     Effect.flatMap(plan(model, resolved), ({ deadlineAt, ordered, start }) => {
       let tried = 0
+      let answered = 0
       const candidates = ordered.filter(supports)
       const attempt = (index: number, eligible: ReadonlyArray<Target.Resolved>, last: LlmError.LlmError | undefined): Effect.Effect<A, LlmError.LlmError> =>
         Effect.gen(function*() {
@@ -210,6 +224,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           const exit = yield* Effect.exit(call(target, optionsFor(resolved, callOptions, left, othersLeft)))
           const after = yield* Clock.currentTimeMillis
           const error = failureOf(exit)
+          if (Exit.isSuccess(exit) || error !== undefined) answered++
           routing.attempted(target.name, after - now, error?.reason._tag)
           if (Exit.isSuccess(exit)) {
             const usage = usageOf(exit.value)
@@ -225,7 +240,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           return yield* attempt(position + 1, next, error)
         })
       return attempt(0, candidates, undefined).pipe(
-        Effect.onExit((exit) => finish(operation, model, resolved, start, () => tried, () => undefined, exit))
+        Effect.onExit((exit) => finish(operation, model, resolved, start, () => ({ started: tried, answered }), () => undefined, exit))
       )
     })
 
@@ -297,6 +312,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       let text = ""
       let toolInProgress = false
       let tried = 0
+      let answered = 0
       let firstTokenMs: number | undefined
 
       const observe = (target: Target.Resolved, trimLeading: { value: boolean }) => (chunk: ChatChunk.ChatChunk): ChatChunk.ChatChunk => {
@@ -380,7 +396,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
               return onContent(chunk)
             }),
             Stream.onExit((exit) =>
-              Effect.map(Clock.currentTimeMillis, (after) => routing.attempted(target.name, after - now, failureOf(exit)?.reason._tag))
+              Effect.map(Clock.currentTimeMillis, (after) => {
+                const error = failureOf(exit)
+                if (Exit.isSuccess(exit) || error !== undefined) answered++
+                routing.attempted(target.name, after - now, error?.reason._tag)
+              })
             )
           )
           return Stream.catchTag(body, "LlmError", (error) =>
@@ -426,7 +446,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         }))
 
       return run(0, candidates, undefined, undefined).pipe(
-        Stream.onExit((exit) => finish("stream", request.model, resolved, start, () => tried, () => firstTokenMs, exit))
+        Stream.onExit((exit) => finish("stream", request.model, resolved, start, () => ({ started: tried, answered }), () => firstTokenMs, exit))
       )
     }))
 

@@ -69,7 +69,7 @@ describe("circuit breaker", () => {
       assert.strictEqual(scripted.attempts.length, 5)
     }))
 
-  it.effect("a failing probe opens the breaker again for another reset timeout", () =>
+  it.effect("a failing probe opens the breaker again, for twice the reset timeout", () =>
     Effect.gen(function*() {
       // Three calls of four attempts each, then the probe.
       const { backend, scripted } = yield* Harness.make([...Array.from({ length: 13 }, down), Scripted.ok()], { ...policy, maxRetries: 3 })
@@ -79,7 +79,11 @@ describe("circuit breaker", () => {
       assert.strictEqual(tagOf(yield* Effect.exit(backend.chat(hi))), "ServerError")
       assert.strictEqual(scripted.attempts.length, 13, "the probe is not retried")
       assert.strictEqual(yield* backend.monitor.breaker, "open")
-      assert.strictEqual((yield* Effect.flip(backend.chat(hi))).reason._tag, "CircuitOpen")
+      const rejected = yield* Effect.flip(backend.chat(hi))
+      assert.strictEqual(rejected.reason._tag, "CircuitOpen")
+      assert.deepStrictEqual(rejected.retryAfter, Duration.seconds(60))
+      yield* TestClock.adjust("30 seconds")
+      assert.strictEqual((yield* Effect.flip(backend.chat(hi))).reason._tag, "CircuitOpen", "still open after one reset timeout")
       yield* TestClock.adjust("30 seconds")
       assert.strictEqual(tagOf(yield* Effect.exit(backend.chat(hi))), "success")
       assert.strictEqual((yield* backend.monitor.stats).circuit_breaker_trips, 2)

@@ -105,6 +105,29 @@ describe("extra operations", () => {
       assert.strictEqual(reopened, 1)
     }))
 
+  it.effect("a Stream operation gets the breaker, the call's deadline and stats under its own name", () =>
+    Effect.gen(function*() {
+      const { extras, service } = yield* build({ maxRetries: 0, failureThreshold: 2 })
+      let opened = 0
+      const failing = extras.stream({ name: "opea.chatqna" }, () =>
+        Stream.suspend(() => {
+          opened++
+          return Stream.fail(LlmError.make("extras", new LlmError.Overloaded({})))
+        }))
+      for (let i = 0; i < 2; i++) assert.strictEqual(reasonOf(yield* Effect.exit(Stream.runCollect(failing)))._tag, "Overloaded")
+      assert.strictEqual(reasonOf(yield* Effect.exit(Stream.runCollect(failing)))._tag, "CircuitOpen")
+      assert.strictEqual(opened, 2)
+
+      const fresh = yield* build({ maxRetries: 0 })
+      const silent = fresh.extras.stream({ name: "tgi.generate_stream" }, () => Stream.never, { timeout: "1 second" })
+      const cut = reasonOf(yield* Harness.settle(Stream.runCollect(silent)))
+      assert.strictEqual(cut._tag === "Timeout" ? cut.phase : cut._tag, "total")
+      const stats = yield* fresh.service.monitor.stats
+      assert.deepStrictEqual([stats.total_requests, stats.failed_requests], [1, 1])
+      assert.strictEqual((yield* fresh.service.monitor.recent)[0]?.operation, "tgi.generate_stream")
+      assert.strictEqual((yield* service.monitor.stats).total_requests, 3)
+    }))
+
   it.effect("an operation made of several calls completes at maxConcurrentRequests 1", () =>
     Effect.gen(function*() {
       const { extras, service } = yield* build({ maxConcurrentRequests: 1 })

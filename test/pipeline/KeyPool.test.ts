@@ -126,15 +126,60 @@ describe("key pool reactions", () => {
       assert.include(yield* names(pool, 2), "a")
     }))
 
-  it.effect("401/403 ejects the key for good, with its reason", () =>
+  it.effect("401/403 ejects the key with its reason for ejectCooldown, then it comes back", () =>
     Effect.gen(function*() {
-      const pool = KeyPool.make([key("a"), key("b")], options("round-robin"))
+      const pool = KeyPool.make([key("a"), key("b")], { ...options("round-robin"), ejectCooldown: Duration.minutes(10) })
       const a = yield* pool.acquire({ model: "m" })
       yield* pool.release(a, new LlmError.Unauthorized({ detail: "Incorrect API key" }))
-      yield* TestClock.adjust("10 hours")
+      yield* TestClock.adjust("9 minutes")
       assert.deepStrictEqual(yield* names(pool, 4), ["b", "b", "b", "b"])
       const [stats] = yield* pool.stats
       assert.deepStrictEqual([stats!.state, stats!.reason, stats!.ejections], ["ejected", "Unauthorized: Incorrect API key", 1])
+      yield* TestClock.adjust("1 minute")
+      assert.include(yield* names(pool, 2), "a")
+      assert.strictEqual((yield* pool.stats)[0]!.state, "active")
+    }))
+
+  it.effect("restoreEjected brings an ejected key back at once", () =>
+    Effect.gen(function*() {
+      const pool = KeyPool.make([key("a")], options("round-robin"))
+      const a = yield* pool.acquire({ model: "m" })
+      yield* pool.release(a, new LlmError.Unauthorized({}))
+      assert.strictEqual((yield* Effect.flip(pool.acquire({ model: "m" })))._tag, "Unauthorized")
+      pool.restoreEjected()
+      assert.deepStrictEqual(yield* names(pool, 1), ["a"])
+    }))
+
+  it.effect("a rate limit cools the key for that model only; a quota cools the whole key", () =>
+    Effect.gen(function*() {
+      const pool = KeyPool.make([key("a")], options("round-robin"))
+      const limited = yield* pool.acquire({ model: "gpt-4o" })
+      yield* pool.release(limited, new LlmError.RateLimited({ retryAfter: Duration.seconds(30) }))
+      assert.deepStrictEqual(yield* names(pool, 1, { model: "gpt-4o-mini" }), ["a"], "another model is not held")
+      assert.strictEqual((yield* Effect.flip(pool.acquire({ model: "gpt-4o" }, {
+        restore: (e) => e,
+        fits: () => false,
+        bound: () => 0
+      })))._tag, "RateLimited")
+      const spent = yield* pool.acquire({ model: "gpt-4o-mini" })
+      yield* pool.release(spent, new LlmError.QuotaExhausted({}))
+      assert.strictEqual((yield* Effect.flip(pool.acquire({ model: "other" })))._tag, "QuotaExhausted")
+    }))
+
+  it.effect("one call's retries do not double the cooldown; another call's limit does", () =>
+    Effect.gen(function*() {
+      const pool = KeyPool.make([key("a")], options("round-robin"))
+      const limit = (requestId: string) =>
+        Effect.gen(function*() {
+          const lease = yield* pool.acquire({ model: "m", requestId, waited: true })
+          yield* pool.release(lease, new LlmError.RateLimited({}), requestId)
+          const cooling = (yield* pool.stats)[0]!.coolingForMs!
+          yield* TestClock.adjust(Duration.millis(cooling))
+          return cooling
+        })
+      const own = [yield* limit("call-1"), yield* limit("call-1"), yield* limit("call-1")]
+      assert.deepStrictEqual(own, [1000, 1000, 1000])
+      assert.deepStrictEqual([yield* limit("call-2"), yield* limit("call-3")], [2000, 4000])
     }))
 
   it.effect("when every key is cooling, a call waits for the soonest", () =>

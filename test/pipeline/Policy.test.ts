@@ -62,6 +62,34 @@ describe("policy", () => {
       assert.strictEqual(p.queueFull, "wait")
     }))
 
+  it.effect("the v2 settings have their defaults, environment variables and file keys", () =>
+    Effect.gen(function*() {
+      const d = yield* Policy.make("openai")
+      assert.deepStrictEqual(
+        [d.minAttemptTime, d.maxTimeoutRetries, d.maxResetTimeout, d.ejectCooldown],
+        [Duration.millis(500), 1, Duration.minutes(5), Duration.minutes(10)]
+      )
+      const env = yield* Policy.fromEnvironment("openai", "OPENAI").pipe(withEnv({
+        OPENAI_MIN_ATTEMPT_TIME: "0.25",
+        OPENAI_MAX_TIMEOUT_RETRIES: "0",
+        OPENAI_MAX_RESET_TIMEOUT: "120",
+        OPENAI_EJECT_COOLDOWN: "30"
+      }))
+      assert.deepStrictEqual(
+        [env.minAttemptTime, env.maxTimeoutRetries, env.maxResetTimeout, env.ejectCooldown],
+        [Duration.millis(250), 0, Duration.minutes(2), Duration.seconds(30)]
+      )
+      const file = yield* Policy.inputFromJson("openai", {
+        openai: { min_attempt_time: 1, max_timeout_retries: 2, max_reset_timeout: 60, eject_cooldown: 5 }
+      })
+      const p = yield* Policy.make("openai", file)
+      assert.deepStrictEqual(
+        [p.minAttemptTime, p.maxTimeoutRetries, p.maxResetTimeout, p.ejectCooldown],
+        [Duration.seconds(1), 2, Duration.minutes(1), Duration.seconds(5)]
+      )
+      assert.strictEqual((yield* Effect.flip(Policy.make("openai", { minAttemptTime: -1 }))).setting, "minAttemptTime")
+    }))
+
   it.effect("a bad environment value fails naming the variable", () =>
     Effect.gen(function*() {
       const bad = yield* Effect.flip(Policy.fromEnvironment("openai", "OPENAI").pipe(withEnv({ OPENAI_MAX_CONCURRENT_REQUESTS: "0" })))

@@ -135,13 +135,15 @@ describe("timeouts", () => {
       assert.deepStrictEqual(gaps(scripted.attempts), [3000])
     }))
 
-  it.effect("the caller's deadline covers retries and fails as Timeout(total), never retried", () =>
+  it.effect("the caller's deadline covers retries: a retry that cannot fit is not made, and the call fails with its real reason", () =>
     Effect.gen(function*() {
       const { backend, scripted } = yield* Harness.make([], { maxRetries: 10 }, server())
       const exit = yield* Harness.settle(backend.chat(hi, { timeout: "4 seconds" }))
       const error = errorOf(exit)
-      assert.strictEqual(error.reason._tag === "Timeout" ? error.reason.phase : error.reason._tag, "total")
-      assert.isFalse(error.retryable)
+      // The next backoff (4 s, from 3 s) plus minAttemptTime would end past the 4 s deadline.
+      assert.strictEqual(error.reason._tag, "ServerError")
+      assert.strictEqual(error.endedByDeadline, true)
+      assert.strictEqual(error.attempts, 3)
       assert.deepStrictEqual(scripted.attempts, [0, 1000, 3000])
     }))
 

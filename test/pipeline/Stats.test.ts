@@ -79,7 +79,7 @@ describe("stats", () => {
       const recent = yield* backend.monitor.recent
       assert.deepStrictEqual(recent.map((c) => c.requestId), ["r2", "r3", "r4"])
       assert.deepStrictEqual(Object.keys(recent[0]!).sort(), [
-        "attempts", "durationMs", "firstTokenMs", "model", "operation", "outcome", "priority", "provider", "queueWaitMs", "reason", "requestId", "startedAt"
+        "attempts", "attemptsAnswered", "durationMs", "firstTokenMs", "model", "operation", "outcome", "priority", "provider", "queueWaitMs", "reason", "requestId", "startedAt"
       ])
     }))
 })

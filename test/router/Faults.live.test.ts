@@ -24,7 +24,7 @@ const policy = {
   attemptTimeout: 400,
   firstTokenTimeout: 300,
   idleTimeout: 300,
-  // minAttemptTime: 50, (pipeline v2)
+  minAttemptTime: 50,
   failureThreshold: 50,
   jitter: false
 }
@@ -86,12 +86,8 @@ const collect = (router: Router.Router) =>
     return { chunks, response: yield* ChatChunk.collect(Stream.fromIterable(chunks)) }
   })
 
-// Rows marked `pending` need the pipeline v2 rules (CallOptions.maxRetries honoured,
-// maxTimeoutRetries, minAttemptTime): enabled when that work lands.
-const pending = it.live.skip
-
 describe("Router fault table (live)", () => {
-  pending("429 on every attempt: at most 2 primary attempts, then the fallback answers", () =>
+  it.live("429 on every attempt: at most 2 primary attempts, then the fallback answers", () =>
     Effect.gen(function*() {
       const { first, router, second } = yield* setup(() => ({
         kind: "json",
@@ -122,7 +118,7 @@ describe("Router fault table (live)", () => {
       assert.strictEqual(second.requests.length, 0)
     }))
 
-  pending("503 on every attempt: at most 2 primary attempts, then the fallback", () =>
+  it.live("503 on every attempt: at most 2 primary attempts, then the fallback", () =>
     Effect.gen(function*() {
       const { first, router, second } = yield* setup(() => ({ kind: "json", status: 503, body: Fixtures.errorBody("busy", "server_error") }))
       const { exit, ms } = yield* timed(router.chat(hi))
@@ -132,7 +128,7 @@ describe("Router fault table (live)", () => {
       assert.isBelow(ms, DEADLINE)
     }))
 
-  pending("connection reset before headers: retried once, then the fallback", () =>
+  it.live("connection reset before headers: retried once, then the fallback", () =>
     Effect.gen(function*() {
       const { first, router, second } = yield* setup(() => ({ kind: "reset" }))
       assert.strictEqual(ok((yield* timed(router.chat(hi))).exit).model, "fallback-model")
@@ -140,7 +136,7 @@ describe("Router fault table (live)", () => {
       assert.strictEqual(second.requests.length, 1)
     }))
 
-  pending("no response at all: one timeout and at most one retry, then the fallback, well inside the deadline", () =>
+  it.live("no response at all: one timeout and at most one retry, then the fallback, well inside the deadline", () =>
     Effect.gen(function*() {
       const { first, router, second } = yield* setup(() => ({ kind: "hang" }))
       const { exit, ms } = yield* timed(router.chat(hi))
@@ -150,7 +146,7 @@ describe("Router fault table (live)", () => {
       assert.isBelow(ms, 2_000)
     }))
 
-  pending("first token slower than firstTokenTimeout: the fallback answers after at most two timeouts", () =>
+  it.live("first token slower than firstTokenTimeout: the fallback answers after at most two timeouts", () =>
     Effect.gen(function*() {
       const { first, router, second } = yield* setup((request) => ({
         kind: "chunks",

@@ -1,7 +1,9 @@
 /**
  * An in-memory provider for pipeline tests: each attempt takes the next
  * scripted step (succeed, fail with a reason, or wait for a gate), and the
- * virtual time of every attempt is recorded.
+ * virtual time of every attempt is recorded. Like a server, it reports its
+ * answer's (empty) headers through `onHeaders` once it answers, so the
+ * pipeline counts the attempt as answered.
  */
 import { Clock, Deferred, Effect, Redacted, Stream } from "effect"
 import { ChatResponse } from "../../src/domain/Chat.ts"
@@ -9,6 +11,7 @@ import * as ChatChunk from "../../src/domain/ChatChunk.ts"
 import * as Content from "../../src/domain/Content.ts"
 import * as LlmError from "../../src/LlmError.ts"
 import type { Provider } from "../../src/pipeline/Provider.ts"
+import type { CallContext } from "../../src/transport/ProviderHttp.ts"
 
 export type Step =
   | { readonly _tag: "Ok"; readonly text?: string }
@@ -57,6 +60,8 @@ export const make = (steps: ReadonlyArray<Step> = [], fallback?: Step): Scripted
     running.now--
   })
 
+  const answered = (call: CallContext) => call.onHeaders?.({}) ?? Effect.void
+
   const provider: Provider = {
     provider: "scripted",
     chat: (_request, call) =>
@@ -65,11 +70,11 @@ export const make = (steps: ReadonlyArray<Step> = [], fallback?: Step): Scripted
         const body = (() => {
           switch (step._tag) {
             case "Ok":
-              return Effect.succeed(response(step.text ?? "ok"))
+              return Effect.as(answered(call), response(step.text ?? "ok"))
             case "Fail":
-              return Effect.fail(LlmError.make("scripted", step.reason, { requestId: call.requestId }))
+              return Effect.andThen(answered(call), Effect.fail(LlmError.make("scripted", step.reason, { requestId: call.requestId })))
             case "Gate":
-              return Effect.as(Deferred.await(step.gate), response(step.text ?? "ok"))
+              return Effect.as(Effect.andThen(Deferred.await(step.gate), answered(call)), response(step.text ?? "ok"))
             case "Chunks":
               return Effect.die("a Chunks step met a chat call")
           }
@@ -82,13 +87,16 @@ export const make = (steps: ReadonlyArray<Step> = [], fallback?: Step): Scripted
         const body: Stream.Stream<ChatChunk.ChatChunk, LlmError.LlmError> = (() => {
           switch (step._tag) {
             case "Chunks": {
-              const chunks = Stream.fromIterable(step.chunks)
+              const chunks = Stream.concat(Stream.fromEffectDrain(answered(call)), Stream.fromIterable(step.chunks))
               if (step.then === undefined) return chunks
               if (step.then === "stall") return Stream.concat(chunks, Stream.never)
               return Stream.concat(chunks, Stream.fail(LlmError.make("scripted", step.then, { requestId: call.requestId })))
             }
             case "Fail":
-              return Stream.fail(LlmError.make("scripted", step.reason, { requestId: call.requestId }))
+              return Stream.concat(
+                Stream.fromEffectDrain(answered(call)),
+                Stream.fail(LlmError.make("scripted", step.reason, { requestId: call.requestId }))
+              )
             case "Ok":
               return Stream.make(new ChatChunk.TextDelta({ text: step.text ?? "ok" }), new ChatChunk.Finish({ reason: "stop" }))
             case "Gate":

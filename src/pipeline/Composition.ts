@@ -1,0 +1,94 @@
+/**
+ * The pipeline's stages composed once, for both call shapes:
+ *
+ * accounting → admission (queue permit) → breaker ticket → retry → key lease
+ * with rate tokens → the attempt
+ *
+ * The same composition is written once over a `Shape` (how a stage wraps an
+ * Effect or a Stream, and how each shape retries), so the Effect and the
+ * Stream path cannot drift apart.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Stream } from "effect"
+import type { LlmError } from "../LlmError.ts"
+import type { CallContext } from "../transport/ProviderHttp.ts"
+import type { Budget, Call } from "./Call.ts"
+import type { Ticket } from "./CircuitBreaker.ts"
+import type { Leased } from "./KeyAccess.ts"
+import type { Policy } from "./Policy.ts"
+import * as Retry from "./Retry.ts"
+import * as Stage from "./Stage.ts"
+
+interface Kinds<A> {
+  readonly effect: Effect.Effect<A, LlmError>
+  readonly stream: Stream.Stream<A, LlmError>
+}
+type Kind = keyof Kinds<unknown>
+
+interface Shape<K extends Kind> {
+  readonly stage: <R, A>(stage: Stage.Stage<R>, call: Call, use: (resource: R) => Kinds<A>[K]) => Kinds<A>[K]
+  readonly retry: <A>(call: Call, ticket: Ticket, attempt: () => Kinds<A>[K]) => Kinds<A>[K]
+}
+
+/**
+ * The stages and the retry rule of one backend.
+ *
+ * @since 0.1.0
+ */
+export interface Stages {
+  readonly accounting: Stage.Stage<void>
+  readonly admission: Stage.Stage<void>
+  readonly ticket: Stage.Stage<Ticket>
+  readonly lease: Stage.Stage<Leased>
+  readonly retry: { readonly policy: Policy; readonly budget: Budget; readonly hooks: Retry.Hooks<Ticket> }
+}
+
+/**
+ * Runs one call, in either shape; `attempt` builds one attempt from its
+ * context (key, ids, header hook) and the call's breaker ticket.
+ *
+ * @since 0.1.0
+ */
+export interface Composed {
+  readonly effect: <A>(
+    call: Call,
+    attempt: (context: CallContext, ticket: Ticket) => Effect.Effect<A, LlmError>
+  ) => Effect.Effect<A, LlmError>
+  readonly stream: <A>(
+    call: Call,
+    attempt: (context: CallContext, ticket: Ticket) => Stream.Stream<A, LlmError>
+  ) => Stream.Stream<A, LlmError>
+}
+
+/**
+ * @since 0.1.0
+ */
+export const make = (stages: Stages): Composed => {
+  const { budget, hooks, policy } = stages.retry
+  const compose = <K extends Kind, A>(
+    shape: Shape<K>,
+    call: Call,
+    attempt: (context: CallContext, ticket: Ticket) => Kinds<A>[K]
+  ): Kinds<A>[K] =>
+    shape.stage(stages.accounting, call, () =>
+      shape.stage(stages.admission, call, () =>
+        shape.stage(stages.ticket, call, (ticket) =>
+          shape.retry<A>(call, ticket, () =>
+            shape.stage(stages.lease, call, (leased) => attempt(leased.context, ticket))))))
+
+  const effectShape: Shape<"effect"> = {
+    stage: Stage.effect,
+    retry: (call, ticket, attempt) => Retry.effect(policy, budget, hooks, call, ticket, Effect.suspend(attempt))
+  }
+  const streamShape: Shape<"stream"> = {
+    stage: Stage.stream,
+    retry: (call, ticket, attempt) => Retry.stream(policy, budget, hooks, call, ticket, Stream.suspend(attempt))
+  }
+  return {
+    effect: <A>(call: Call, attempt: (context: CallContext, ticket: Ticket) => Effect.Effect<A, LlmError>) =>
+      compose<"effect", A>(effectShape, call, attempt),
+    stream: <A>(call: Call, attempt: (context: CallContext, ticket: Ticket) => Stream.Stream<A, LlmError>) =>
+      compose<"stream", A>(streamShape, call, attempt)
+  }
+}
