@@ -14,6 +14,7 @@ import { Clock, Effect, Layer } from "effect"
 import { HttpRouter, type HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpClient } from "effect/http"
 import { createServer } from "node:http"
+import type { Socket } from "node:net"
 import type { BackendConfigError } from "../BackendConfigError.ts"
 import type { Usage } from "../domain/Usage.ts"
 import * as Api from "./Api.ts"
@@ -41,6 +42,8 @@ export interface Gateway {
   readonly usage: (client: string, usage: Usage | undefined) => void
   /** Whether `/ready` should fail (set when shutting down). */
   readonly draining: { value: boolean }
+  /** API requests being answered (a stream until its body ends); `onIdle` runs when it drops to 0. */
+  readonly inFlight: { value: number; onIdle: () => void }
 }
 
 /**
@@ -80,7 +83,8 @@ export const make = (config: GatewayConfig.GatewayConfig): Effect.Effect<Gateway
       usage: (client, usage) => {
         if (usage !== undefined) metrics.tokens(client, usage.inputTokens, usage.outputTokens)
       },
-      draining: { value: false }
+      draining: { value: false },
+      inFlight: { value: 0, onIdle: () => {} }
     }
   })
 
@@ -93,9 +97,11 @@ const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => vo
     const fields: Record<string, string | number> = {}
     let client = "-"
     let status = 0
+    gateway.inFlight.value++
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.sync(() => {
+          if (--gateway.inFlight.value === 0) gateway.inFlight.onIdle()
           gateway.metrics.request(client, status === 0 ? 499 : status)
           if (gateway.config.accessLog === false) return
           // No payloads, no keys: names, sizes of nothing, times.
@@ -166,8 +172,42 @@ export const layer = (gateway: Gateway, options: ServeOptions = {}): Layer.Layer
       keepAliveTimeout: 30_000
     })
     node.maxConnections = limits?.maxConnections ?? 1024
-    // Stop answering `ready` as soon as shutdown begins, so a balancer moves away.
-    node.once("close", () => (gateway.draining.value = true))
+    // Node's `close` stops accepting and closes the connections idle at that
+    // moment only; a keep-alive connection whose response ends later would
+    // hold the drain to its grace period. While draining, each finished
+    // response closes its connection, and `ready` fails so a balancer moves away.
+    const close = node.close.bind(node)
+    node.close = (callback) => {
+      gateway.draining.value = true
+      close(callback)
+      node.closeIdleConnections()
+      if (gateway.inFlight.value === 0) drained()
+      return node
+    }
+    // Once no API call is in flight, nothing is left to drain: the remaining
+    // connections (keep-alive ones a client left half open, dashboard event
+    // streams) are closed rather than held for the whole grace period.
+    const sockets = new Set<Socket>()
+    node.on("connection", (socket: Socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+    })
+    const drained = () => {
+      for (const socket of sockets) socket.destroy()
+    }
+    gateway.inFlight.onIdle = () => {
+      if (gateway.draining.value) drained()
+    }
+    node.on("request", (_request, response) => {
+      if (gateway.draining.value) response.shouldKeepAlive = false
+      response.once("finish", () => {
+        if (gateway.draining.value) setImmediate(() => node.closeIdleConnections())
+      })
+      // A response cut short (the client left) leaves nothing to reuse the connection for.
+      response.once("close", () => {
+        if (!response.writableFinished) response.socket?.destroy()
+      })
+    })
     return node
   }
   return HttpRouter.serve(routes(gateway, options), { disableLogger: true, disableListenLog: true }).pipe(
