@@ -13,8 +13,9 @@
  * @since 0.1.0
  */
 import { NodeHttpClient, NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Context, Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { HttpServer } from "effect/http"
 import { randomBytes } from "node:crypto"
 import { hashKey } from "./Clients.ts"
 import * as Gateway from "./Gateway.ts"
@@ -36,8 +37,8 @@ const serve = Command.make("serve", { config, port, check }, (input) =>
     const host = loaded.listen?.host ?? "127.0.0.1"
     yield* Effect.scoped(Effect.gen(function*() {
       const served = yield* Layer.build(Gateway.layer(gateway, { port: chosen }))
-      void served
-      yield* Console.log(`gateway listening on http://${host}:${chosen ?? loaded.listen?.port ?? 8080}`)
+      const address = Context.get(served, HttpServer.HttpServer).address
+      yield* Console.log(`gateway listening on http://${host}:${address._tag === "UnixPathAddress" ? address.path : address.port}`)
       return yield* Effect.never
     }))
   }).pipe(
