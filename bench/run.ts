@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import * as Cache from "./cache.ts"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
+import * as GatewayBench from "./gateway.ts"
 import * as Memory from "./memory.ts"
 import * as Overhead from "./overhead.ts"
 import * as Saturation from "./saturation.ts"
@@ -17,7 +18,7 @@ import * as Support from "./support.ts"
 import * as Throughput from "./throughput.ts"
 
 const RUNS = Number(process.env["RUNS"] ?? "3")
-const all = ["overhead", "throughput", "streaming", "memory", "saturation"] as const
+const all = ["overhead", "throughput", "streaming", "memory", "saturation", "gateway"] as const
 const named = [...all, "cache"] as const
 const chosen = process.argv.slice(2).filter((a) => (named as ReadonlyArray<string>).includes(a))
 const sections: ReadonlyArray<string> = chosen.length === 0 ? all : chosen
@@ -81,11 +82,21 @@ const program = Effect.gen(function*() {
     console.log(table(["priority", "completed", "rejected", "p50 ms", "p99 ms"], rows.map((r) => [r.priority, String(r.completed), String(r.rejected), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0)])))
     console.log("")
   }
+  if (sections.includes("gateway")) {
+    const r = yield* GatewayBench.run(2000, 2000)
+    results["gateway"] = r
+    console.log("6. Gateway: fetch straight to the server vs through the gateway")
+    console.log(table(["", "p50 ms", "p99 ms", "calls/s at 64"], [
+      ["direct", r.directP50Ms.toFixed(3), r.directP99Ms.toFixed(3), r.directPerSecond.toFixed(0)],
+      ["gateway", r.gatewayP50Ms.toFixed(3), r.gatewayP99Ms.toFixed(3), r.gatewayPerSecond.toFixed(0)],
+      ["added / ratio", r.addedP50Ms.toFixed(3), r.addedP99Ms.toFixed(3), `${r.ratio.toFixed(2)}x`]
+    ]))
+  }
   if (sections.includes("cache")) {
     const semantic = Cache.semantic(RUNS, [10_000, 100_000])
     const exact = yield* Cache.exact(RUNS, 20_000)
     results["cache"] = { semantic, exact }
-    console.log(`6. Semantic cache lookups: one partition, ${Cache.DIMENSIONS} dimensions, half hits (ms per lookup)`)
+    console.log(`7. Semantic cache lookups: one partition, ${Cache.DIMENSIONS} dimensions, half hits (ms per lookup)`)
     console.log(table(["entries", "p50 ms", "p99 ms", "hit rate", "vectors MB"], semantic.map((r) => [
       r.entries.toLocaleString("en"),
       Support.fmt(r.p50Ms, 2),

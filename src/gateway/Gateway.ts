@@ -1,0 +1,220 @@
+/**
+ * The gateway: an OpenAI-compatible HTTP server over the configured backends
+ * (one `Router`), with client keys, `/metrics`, `/health`, `/ready`,
+ * `/stats` and the live dashboard. `make` builds it from a validated config;
+ * `layer` serves it on `@effect/platform-node`'s `NodeHttpServer` for the
+ * enclosing scope, and closing that scope shuts it down gracefully: no new
+ * connections, in-flight calls may finish within `shutdownGraceMs`, the rest
+ * are cancelled.
+ *
+ * @since 0.1.0
+ */
+import { NodeHttpServer } from "@effect/platform-node"
+import { Clock, Effect, Layer } from "effect"
+import { HttpRouter, type HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { HttpClient } from "effect/http"
+import { createServer } from "node:http"
+import type { Socket } from "node:net"
+import type { BackendConfigError } from "../BackendConfigError.ts"
+import type { Usage } from "../domain/Usage.ts"
+import * as Api from "./Api.ts"
+import * as Backends from "./Backends.ts"
+import * as Clients from "./Clients.ts"
+import * as Dashboard from "./Dashboard.ts"
+import type * as GatewayConfig from "./GatewayConfig.ts"
+import * as Http from "./Http.ts"
+import * as Metrics from "./Metrics.ts"
+
+/**
+ * A built gateway (what the routes read).
+ *
+ * @since 0.1.0
+ */
+export interface Gateway {
+  readonly config: GatewayConfig.GatewayConfig
+  readonly backends: Backends.Backends
+  readonly clients: Clients.Clients
+  readonly metrics: Metrics.Metrics
+  /** The config route a model goes to: `unknown` when routes are configured and none matches. */
+  readonly routeFor: (model: string) => { readonly buffer: boolean } | "unknown"
+  /** The exact route names (what `/v1/models` lists). */
+  readonly modelNames: () => ReadonlyArray<string>
+  readonly usage: (client: string, usage: Usage | undefined) => void
+  /** Whether `/ready` should fail (set when shutting down). */
+  readonly draining: { value: boolean }
+  /** API requests being answered (a stream until its body ends); `onIdle` runs when it drops to 0. */
+  readonly inFlight: { value: number; onIdle: () => void }
+}
+
+/**
+ * How the gateway reports.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Where access-log lines go (default stderr). */
+  readonly log?: ((line: string) => void) | undefined
+}
+
+const patternOf = (match: string): RegExp =>
+  new RegExp(`^${match.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`)
+
+/**
+ * Builds the backends, the router and the client registry from a config.
+ *
+ * @since 0.1.0
+ */
+export const make = (config: GatewayConfig.GatewayConfig): Effect.Effect<Gateway, BackendConfigError, HttpClient.HttpClient> =>
+  Effect.map(Backends.make(config), (backends) => {
+    const routes = (config.routes ?? []).map((r) => ({ exact: r.match.includes("*") ? undefined : r.match, pattern: patternOf(r.match), buffer: r.buffer === true }))
+    const metrics = Metrics.make()
+    return {
+      config,
+      backends,
+      clients: Clients.make(config.clients ?? [], config.allowAnonymous === true),
+      metrics,
+      // Same order as the router's: exact names first, then patterns in order.
+      routeFor: (model) => {
+        if (routes.length === 0) return { buffer: false }
+        const route = routes.find((r) => r.exact === model) ?? routes.find((r) => r.exact === undefined && r.pattern.test(model))
+        return route === undefined ? "unknown" : route
+      },
+      modelNames: () => routes.flatMap((r) => (r.exact === undefined ? [] : [r.exact])),
+      usage: (client, usage) => {
+        if (usage !== undefined) metrics.tokens(client, usage.inputTokens, usage.outputTokens)
+      },
+      draining: { value: false },
+      inFlight: { value: 0, onIdle: () => {} }
+    }
+  })
+
+const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => void) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const started = yield* Clock.currentTimeMillis
+    const requestId = Http.requestId(request.headers["x-request-id"])
+    const cors = Http.corsHeaders(gateway.config.cors?.origins, request.headers["origin"])
+    const fields: Record<string, string | number> = {}
+    let client = "-"
+    let status = 0
+    gateway.inFlight.value++
+    yield* Effect.addFinalizer(() =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => {
+          if (--gateway.inFlight.value === 0) gateway.inFlight.onIdle()
+          gateway.metrics.request(client, status === 0 ? 499 : status)
+          if (gateway.config.accessLog === false) return
+          // No payloads, no keys: names, sizes of nothing, times.
+          log(JSON.stringify({ time: new Date(started).toISOString(), id: requestId, client, method: request.method, path: request.url.split("?")[0], status: status === 0 ? 499 : status, ms: now - started, ...fields }))
+        })))
+    const response = yield* Effect.gen(function*() {
+      const who = yield* gateway.clients.authenticate(request.headers["authorization"])
+      client = who.name
+      const leave = yield* gateway.clients.enter(who)
+      yield* Effect.addFinalizer(() => leave)
+      const body = request.method === "POST" ? yield* Http.jsonBody(request, gateway.config.limits?.maxBodyBytes ?? 4 * 1024 * 1024) : undefined
+      return yield* handler(gateway, { client: who, requestId, body, leave, note: (more) => Object.assign(fields, more) })
+    }).pipe(Effect.catchTag("Rejection", (rejection) => Effect.succeed(Http.fromRejection(rejection))))
+    status = response.status
+    return HttpServerResponse.setHeaders(response, { ...cors, "x-request-id": requestId })
+  })
+
+/**
+ * The gateway's routes, added to the `HttpRouter` in context.
+ *
+ * @since 0.1.0
+ */
+export const routes = (gateway: Gateway, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> => {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
+  const api = (path: `/${string}`, method: "GET" | "POST", handler: Api.Handler) => HttpRouter.add(method, path, route(gateway, handler, log))
+  const open = [
+    HttpRouter.add("GET", "/health", Effect.succeed(Http.json(200, { status: "ok" }))),
+    HttpRouter.add("GET", "/ready", Effect.map(Dashboard.readiness(gateway), ({ ready, detail }) => Http.json(ready ? 200 : 503, { ready, ...detail })))
+  ]
+  const preflight = gateway.config.cors === undefined ? [] : [
+    HttpRouter.add("OPTIONS", "/*", Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+      HttpServerResponse.empty({ status: 204, headers: Http.corsHeaders(gateway.config.cors?.origins, request.headers["origin"]) })))
+  ]
+  return Layer.mergeAll(
+    api("/v1/chat/completions", "POST", Api.chat),
+    api("/v1/embeddings", "POST", Api.embeddings),
+    api("/v1/models", "GET", Api.models),
+    api("/v1/rerank", "POST", Api.rerank),
+    Dashboard.routes(gateway),
+    ...open,
+    ...preflight
+  )
+}
+
+/**
+ * Where to listen and how long to drain.
+ *
+ * @since 0.1.0
+ */
+export interface ServeOptions extends Options {
+  /** Overrides the config's `listen.port` (0 asks the OS). */
+  readonly port?: number | undefined
+}
+
+/**
+ * Serves the gateway for the enclosing scope on Node's HTTP server with the
+ * config's header, connection and timeout limits.
+ *
+ * @since 0.1.0
+ */
+export const layer = (gateway: Gateway, options: ServeOptions = {}): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> => {
+  const limits = gateway.config.limits
+  const server = () => {
+    const node = createServer({
+      maxHeaderSize: limits?.maxHeaderBytes ?? 16 * 1024,
+      headersTimeout: limits?.headersTimeoutMs ?? 10_000,
+      requestTimeout: 60_000,
+      keepAliveTimeout: 30_000
+    })
+    node.maxConnections = limits?.maxConnections ?? 1024
+    // Node's `close` stops accepting and closes the connections idle at that
+    // moment only; a keep-alive connection whose response ends later would
+    // hold the drain to its grace period. While draining, each finished
+    // response closes its connection, and `ready` fails so a balancer moves away.
+    const close = node.close.bind(node)
+    node.close = (callback) => {
+      gateway.draining.value = true
+      close(callback)
+      node.closeIdleConnections()
+      if (gateway.inFlight.value === 0) drained()
+      return node
+    }
+    // Once no API call is in flight, nothing is left to drain: the remaining
+    // connections (keep-alive ones a client left half open, dashboard event
+    // streams) are closed rather than held for the whole grace period.
+    const sockets = new Set<Socket>()
+    node.on("connection", (socket: Socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+    })
+    const drained = () => {
+      for (const socket of sockets) socket.destroy()
+    }
+    gateway.inFlight.onIdle = () => {
+      if (gateway.draining.value) drained()
+    }
+    node.on("request", (_request, response) => {
+      if (gateway.draining.value) response.shouldKeepAlive = false
+      response.once("finish", () => {
+        if (gateway.draining.value) setImmediate(() => node.closeIdleConnections())
+      })
+      // A response cut short (the client left) leaves nothing to reuse the connection for.
+      response.once("close", () => {
+        if (!response.writableFinished) response.socket?.destroy()
+      })
+    })
+    return node
+  }
+  return HttpRouter.serve(routes(gateway, options), { disableLogger: true, disableListenLog: true }).pipe(
+    Layer.provideMerge(NodeHttpServer.layer(server, {
+      port: options.port ?? gateway.config.listen?.port ?? 8080,
+      host: gateway.config.listen?.host ?? "127.0.0.1",
+      gracefulShutdownTimeout: limits?.shutdownGraceMs ?? 10_000
+    }))
+  ) as Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError>
+}

@@ -1,0 +1,167 @@
+/**
+ * Client keys and hostile clients: 401 spends nothing, per-client rate and
+ * concurrency limits, the body cap, CORS off by default, the provider key
+ * never leaving towards a client, a disconnect cancelling upstream, and a
+ * graceful shutdown that drains an in-flight stream.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Scope } from "effect"
+import { hashKey } from "../../src/gateway/Clients.ts"
+import * as S from "./support.ts"
+
+const post = (url: string, body: unknown, key: string | null = S.CLIENT_KEY, headers: Record<string, string> = {}) =>
+  Effect.promise(async () => {
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body)
+    })
+    return { status: response.status, headers: response.headers, text: await response.text() }
+  })
+
+const hi = { model: "up-model", messages: [{ role: "user", content: "Hi" }] }
+
+describe("gateway clients", () => {
+  it.live("a missing or wrong key is 401 and nothing is spent", () =>
+    Effect.gen(function*() {
+      const up = yield* S.upstream(() => ({ kind: "json", body: S.completion("x") }))
+      const { gateway, url } = yield* S.serve(S.baseConfig([S.backend("primary", up.url)]))
+      assert.strictEqual((yield* post(url, hi, null)).status, 401)
+      assert.strictEqual((yield* post(url, hi, "not-a-key")).status, 401)
+      assert.strictEqual((yield* post(url, "x".repeat(10), "not-a-key")).status, 401, "the body is not even read")
+      assert.strictEqual(up.seen.length, 0)
+      const stats = yield* gateway.backends.router.monitor.stats
+      assert.strictEqual(stats.total_requests, 0)
+    }))
+
+  it.live("per-client requests per minute and concurrency caps answer 429", () =>
+    Effect.gen(function*() {
+      const up = yield* S.upstream((r) => r.json.messages[0].content === "slow" ? { kind: "hang" } : { kind: "json", body: S.completion("x") })
+      const { url } = yield* S.serve(S.baseConfig([S.backend("primary", up.url)], {
+        clients: [
+          { name: "metered", keyHash: hashKey("k-metered"), requestsPerMinute: 2 },
+          { name: "narrow", keyHash: hashKey("k-narrow"), maxConcurrent: 1 }
+        ]
+      }))
+      assert.strictEqual((yield* post(url, hi, "k-metered")).status, 200)
+      assert.strictEqual((yield* post(url, hi, "k-metered")).status, 200)
+      const third = yield* post(url, hi, "k-metered")
+      assert.strictEqual(third.status, 429)
+      assert.isTrue(Number(third.headers.get("retry-after")) >= 1)
+      assert.strictEqual(up.seen.length, 2)
+      // One call hangs upstream; the second of the same client is refused at once.
+      const controller = new AbortController()
+      const hanging = fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        signal: controller.signal,
+        headers: { authorization: "Bearer k-narrow", "content-type": "application/json" },
+        body: JSON.stringify({ model: "up-model", messages: [{ role: "user", content: "slow" }] })
+      }).catch(() => undefined)
+      yield* Effect.promise(() => waitFor(() => up.seen.length === 3))
+      assert.strictEqual((yield* post(url, hi, "k-narrow")).status, 429)
+      controller.abort()
+      yield* Effect.promise(() => hanging)
+      yield* Effect.promise(() => waitFor(() => up.aborted() === 1))
+      assert.strictEqual((yield* post(url, hi, "k-narrow")).status, 200, "the slot is free again after the disconnect")
+    }))
+
+  it.live("a body over the cap is 413; CORS headers only when configured", () =>
+    Effect.gen(function*() {
+      const up = yield* S.upstream(() => ({ kind: "json", body: S.completion("x") }))
+      const { url } = yield* S.serve(S.baseConfig([S.backend("primary", up.url)], { limits: { maxBodyBytes: 1000 } }))
+      const big = yield* post(url, { ...hi, messages: [{ role: "user", content: "x".repeat(2000) }] })
+      assert.strictEqual(big.status, 413)
+      assert.strictEqual(up.seen.length, 0)
+      const ok = yield* post(url, hi, S.CLIENT_KEY, { origin: "https://evil.example" })
+      assert.strictEqual(ok.status, 200)
+      assert.isNull(ok.headers.get("access-control-allow-origin"))
+      const cors = yield* S.serve(S.baseConfig([S.backend("primary", up.url)], { cors: { origins: ["https://app.example"] } }))
+      const allowed = yield* post(cors.url, hi, S.CLIENT_KEY, { origin: "https://app.example" })
+      assert.strictEqual(allowed.headers.get("access-control-allow-origin"), "https://app.example")
+    }))
+
+  it.live("the provider key never appears in a response, header, log, stats or the dashboard", () =>
+    Effect.gen(function*() {
+      // The upstream echoes the key in an error body: the gateway must not pass it on.
+      const up = yield* S.upstream((_, i) =>
+        i === 0
+          ? { kind: "json", status: 401, body: { error: { message: `Incorrect API key provided: ${S.PROVIDER_KEY}`, type: "invalid_request_error", code: "invalid_api_key" } } }
+          : { kind: "json", body: S.completion("ok") }
+      )
+      const { logs, url } = yield* S.serve(S.baseConfig([S.backend("primary", up.url)]))
+      const seen: Array<string> = []
+      const failed = yield* post(url, hi)
+      assert.strictEqual(failed.status, 502, "an upstream key problem is not the client's 401")
+      seen.push(failed.text, JSON.stringify([...failed.headers]))
+      const admin = { authorization: `Bearer ${S.ADMIN_KEY}` }
+      for (const path of ["/stats", "/metrics", "/dashboard", "/v1/models", "/ready", "/health"]) {
+        const r = yield* Effect.promise(() => fetch(`${url}${path}`, { headers: admin }).then(async (x) => `${x.status} ${JSON.stringify([...x.headers])} ${await x.text()}`))
+        seen.push(r)
+      }
+      const events = yield* Effect.promise(async () => {
+        const r = await fetch(`${url}/dashboard/events`, { headers: admin })
+        const reader = r.body!.getReader()
+        const { value } = await reader.read()
+        await reader.cancel()
+        return new TextDecoder().decode(value)
+      })
+      assert.include(events, "\"primary\"")
+      seen.push(events, ...logs)
+      assert.isTrue(logs.length >= 2)
+      for (const text of seen) assert.notInclude(text, S.PROVIDER_KEY)
+      for (const text of seen) assert.notInclude(text, S.CLIENT_KEY)
+    }))
+
+  it.live("a client that disconnects mid-stream cancels the upstream call; the permit is free after", () =>
+    Effect.gen(function*() {
+      const frames = S.sse([S.chunk({ role: "assistant", content: "a" }), ...Array.from({ length: 200 }, () => S.chunk({ content: "b" }))])
+      const up = yield* S.upstream(() => ({ kind: "sse", frames, delayMs: 20 }))
+      const { gateway, url } = yield* S.serve(S.baseConfig([S.backend("primary", up.url, { policy: { max_retries: 0, max_concurrent_requests: 1 } })]))
+      yield* Effect.promise(async () => {
+        const controller = new AbortController()
+        const r = await fetch(`${url}/v1/chat/completions`, {
+          method: "POST",
+          signal: controller.signal,
+          headers: { authorization: `Bearer ${S.CLIENT_KEY}`, "content-type": "application/json" },
+          body: JSON.stringify({ ...hi, stream: true })
+        })
+        const reader = r.body!.getReader()
+        await reader.read()
+        controller.abort()
+      })
+      yield* Effect.promise(() => waitFor(() => up.aborted() === 1))
+      const backend = gateway.backends.byName.get("primary")!
+      yield* Effect.promise(() => waitFor(() => Effect.runSync(backend.monitor.stats).in_flight === 0))
+      const stats = yield* backend.monitor.stats
+      assert.strictEqual(stats.interrupted_requests, 1)
+    }))
+
+  it.live("graceful shutdown drains an in-flight stream to [DONE], then refuses connections", () =>
+    Effect.gen(function*() {
+      const frames = S.sse([S.chunk({ role: "assistant", content: "one " }), S.chunk({ content: "two " }), S.chunk({ content: "three" }), S.chunk({}, "stop")])
+      const up = yield* S.upstream(() => ({ kind: "sse", frames, delayMs: 150 }))
+      const scope = yield* Scope.make()
+      const { url } = yield* Scope.provide(S.serve(S.baseConfig([S.backend("primary", up.url)], { limits: { shutdownGraceMs: 5000 } })), scope)
+      const body = fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${S.CLIENT_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ ...hi, stream: true })
+      }).then((r) => r.text())
+      yield* Effect.promise(() => waitFor(() => up.seen.length === 1))
+      const closing = Effect.runPromise(Scope.close(scope, Exit.void))
+      const text = yield* Effect.promise(() => body)
+      assert.include(text, "three")
+      assert.isTrue(text.trimEnd().endsWith("data: [DONE]"))
+      yield* Effect.promise(() => closing)
+      const after = yield* Effect.promise(() => fetch(`${url}/health`).then(() => "answered", () => "refused"))
+      assert.strictEqual(after, "refused")
+    }))
+})
+
+const waitFor = async (condition: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > end) throw new Error("condition not met in time")
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
