@@ -63,6 +63,8 @@ export interface Options {
   readonly keys?: ReadonlyArray<ApiKey> | undefined
   /** Queue, retry, breaker and timeout settings (default `Policy.defaults`). */
   readonly policy?: Policy.Policy | undefined
+  /** The transport's count of stream events skipped under `malformedEvents: "skip"` (for the snapshot). */
+  readonly skippedEvents?: { readonly skipped: number; readonly reset: () => void } | undefined
 }
 
 export type { ExtraOperation, ExtraStreamOperation, Extras } from "./Extras.ts"
@@ -295,7 +297,8 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
         breakerTrips: breaker.trips(),
         inFlight: queue.inFlight(),
         queueDepth: queue.depth(),
-        keys: keyStats
+        keys: keyStats,
+        malformedEventsSkipped: options.skippedEvents?.skipped ?? 0
       })))
 
   const monitor: Monitor = {
@@ -305,6 +308,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
       ring.clear()
       breaker.resetTrips()
       keyAccess.restoreEjected()
+      options.skippedEvents?.reset()
     }),
     report: (format = "text") => Effect.map(snapshot, format === "json" ? StatsReport.json : StatsReport.text),
     recent: Effect.sync(() => ring.toArray()),

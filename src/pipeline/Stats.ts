@@ -147,6 +147,8 @@ export interface Snapshot {
   readonly queue_depth: number
   /** Per key: state, requests, failures by reason, cooldowns, ejections (names only, never values). */
   readonly keys: ReadonlyArray<KeyStats>
+  /** Stream events skipped under `malformedEvents: "skip"` (answers that may have a gap). */
+  readonly malformed_events_skipped: number
 }
 
 /**
@@ -275,6 +277,7 @@ export class Recorder {
     inFlight: number
     queueDepth: number
     keys: ReadonlyArray<KeyStats>
+    malformedEventsSkipped?: number
   }): Snapshot {
     return {
       provider: this.provider,
@@ -299,7 +302,8 @@ export class Recorder {
       requests_by_priority: { ...this.byPriority },
       in_flight: extra.inFlight,
       queue_depth: extra.queueDepth,
-      keys: extra.keys
+      keys: extra.keys,
+      malformed_events_skipped: extra.malformedEventsSkipped ?? 0
     }
   }
 

@@ -15,6 +15,7 @@ import * as Pipeline from "../pipeline/Pipeline.ts"
 import * as Policy from "../pipeline/Policy.ts"
 import type { Provider } from "../pipeline/Provider.ts"
 import * as HeaderSafety from "../transport/HeaderSafety.ts"
+import * as MalformedEvents from "../transport/MalformedEvents.ts"
 import * as ProviderHttp from "../transport/ProviderHttp.ts"
 
 /**
@@ -121,6 +122,7 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
   const model = yield* BackendConfig.nonEmpty(spec.provider, "model", options.model)
   const embeddingModel = yield* BackendConfig.nonEmpty(spec.provider, "embeddingModel", options.embeddingModel)
   const policy = yield* Policy.make(spec.provider, options.policy)
+  const skippedEvents = new MalformedEvents.Counter()
   const makeHttp = ProviderHttp.make({
     ...spec.http,
     provider: spec.provider,
@@ -128,11 +130,12 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
     secrets,
     maxResponseBytes: policy.maxResponseBytes,
     maxEventBytes: policy.maxEventBytes,
-    malformedEvents: policy.malformedEvents
+    malformedEvents: policy.malformedEvents,
+    skippedEvents
   })
   const transform = options.transformClient
   const http = yield* (transform === undefined ? makeHttp : Effect.updateService(makeHttp, HttpClient.HttpClient, transform))
-  return { http, provider: spec.translate(http), apiKey, keys, model, embeddingModel, policy }
+  return { http, provider: spec.translate(http), apiKey, keys, model, embeddingModel, policy, skippedEvents }
 })
 
 /**
@@ -149,8 +152,8 @@ export const build = (
   BackendConfig.BackendConfigError,
   HttpClient.HttpClient
 > =>
-  Effect.flatMap(parts(spec, options), ({ embeddingModel, http, keys, model, policy, provider }) =>
-    Effect.map(Pipeline.build(provider, { model, embeddingModel, policy, keys }), (built) => ({ ...built, http })))
+  Effect.flatMap(parts(spec, options), ({ embeddingModel, http, keys, model, policy, provider, skippedEvents }) =>
+    Effect.map(Pipeline.build(provider, { model, embeddingModel, policy, keys, skippedEvents }), (built) => ({ ...built, http })))
 
 /**
  * Builds a backend: the provider's translation behind the pipeline.

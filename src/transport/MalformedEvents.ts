@@ -18,6 +18,19 @@ export const malformedEventsTotal = Metric.counter("llm_malformed_events_total",
 })
 
 /**
+ * One backend's count of skipped events, for its stats snapshot (the metric
+ * is cumulative and shared by every backend of a provider; this is not).
+ *
+ * @since 0.1.0
+ */
+export class Counter {
+  skipped = 0
+  reset(): void {
+    this.skipped = 0
+  }
+}
+
+/**
  * Counts one skipped event for `provider`.
  *
  * @since 0.1.0

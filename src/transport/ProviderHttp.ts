@@ -100,6 +100,8 @@ export interface Options {
   readonly maxEventBytes?: number | undefined
   /** What a stream decoder does with an event it cannot parse (policy `malformedEvents`; default `fail`). */
   readonly malformedEvents?: "fail" | "skip" | undefined
+  /** This backend's count of skipped events (shown in its stats snapshot). */
+  readonly skippedEvents?: MalformedEvents.Counter | undefined
 }
 
 /**
@@ -326,7 +328,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     malformedEvents === "fail"
       ? Effect.fail(fail(call, new LlmError.InvalidResponse({ detail, snippet: snippet(data) }), { providerRequestId }))
       : Effect.as(
-        MalformedEvents.countMalformed(options.provider),
+        Effect.andThen(
+          Effect.sync(() => {
+            if (options.skippedEvents !== undefined) options.skippedEvents.skipped++
+          }),
+          MalformedEvents.countMalformed(options.provider)
+        ),
         `a malformed stream event was skipped (${Redact.snippet(detail, secrets, 120)}); the answer may have a gap`
       )
 

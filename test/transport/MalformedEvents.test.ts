@@ -40,6 +40,10 @@ describe("malformed stream events", () => {
         const warned = chunks.filter((chunk) => chunk._tag === "Metadata" && chunk.warnings !== undefined)
         assert.strictEqual(warned.length, 1)
         assert.strictEqual((yield* skipped(entry.name)) - before, 1)
+        // Counted in this backend's snapshot too, and cleared by reset.
+        assert.strictEqual((yield* backend.monitor.stats).malformed_events_skipped, 1)
+        yield* backend.monitor.reset
+        assert.strictEqual((yield* backend.monitor.stats).malformed_events_skipped, 0)
       }))
   }
 
