@@ -5,7 +5,7 @@
  * on, and renders them afterwards the way an exporter would.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import { HttpClient } from "effect/http"
 import { Message } from "../src/index.ts"
 import * as FakeServer from "./support/FakeServer.ts"
@@ -32,20 +32,21 @@ describe("spans never carry a key", () => {
             RecordingTracer.provide(recorder),
             Effect.provideService(HttpClient.TracerHeaderFilter, () => true)
           )
+        const operations = Providers.operationsOf(entry)
+        const oneShot = Providers.oneShot(entry)
         const ok = yield* Providers.setup(entry, entry.answer)
-        yield* traced(ok.backend.chat(hi))
-        yield* traced(Stream.runDrain(ok.backend.stream(hi)))
-        yield* traced(ok.backend.models())
+        for (const operation of operations) yield* traced(Providers.run(ok.backend, operation))
         const bad = yield* Providers.setup(entry, echo(entry))
-        const failed = yield* Effect.flip(traced(bad.backend.chat(hi)))
+        const failed = yield* Effect.flip(traced(Providers.run(bad.backend, oneShot)))
         const reset = yield* Providers.setup(entry, () => ({ kind: "reset" }))
-        yield* Effect.flip(traced(reset.backend.chat(hi)))
+        yield* Effect.flip(traced(Providers.run(reset.backend, oneShot)))
 
         // The server did see the key (so the test can fail), in the header the provider uses.
         assert.strictEqual(entry.sentKey(bad.server.requests[0]!), entry.key)
         assert.strictEqual(failed.reason._tag, "Unauthorized")
+        assert.strictEqual(ok.server.requests.length, operations.length, "one request per operation")
         const clientSpans = recorder.spans.filter((span) => span.kind === "client")
-        assert.strictEqual(clientSpans.length, 5, "one client span per request")
+        assert.strictEqual(clientSpans.length, operations.length + 2, "one client span per request")
         assert.isTrue(clientSpans.every((span) => span.status._tag === "Ended"))
         assert.isTrue(clientSpans.some((span) => [...span.attributes.keys()].some((k) => k.startsWith("http.request.header."))))
         const rendered = recorder.render()

@@ -61,8 +61,20 @@ export interface Spec {
    * Default: `headers.<name>`.
    */
   readonly headerSettings?: Readonly<Record<string, string>> | undefined
-  /** The provider's translation over its transport. */
-  readonly translate: (http: ProviderHttp.ProviderHttp) => Provider
+  /**
+   * Further base URLs the provider talks to (e.g. OPEA's one per
+   * microservice), already validated: each gets a transport with the same
+   * secrets, caps, `malformedEvents` and client as the main one.
+   */
+  readonly otherBaseUrls?: ReadonlyArray<string> | undefined
+  /**
+   * The provider's translation over its transport; `transports` holds one
+   * per distinct base URL (the main one and `otherBaseUrls`), by URL.
+   */
+  readonly translate: (
+    http: ProviderHttp.ProviderHttp,
+    transports: ReadonlyMap<string, ProviderHttp.ProviderHttp>
+  ) => Provider
 }
 
 /**
@@ -123,19 +135,26 @@ export const parts = Effect.fnUntraced(function*(spec: Spec, options: CommonOpti
   const embeddingModel = yield* BackendConfig.nonEmpty(spec.provider, "embeddingModel", options.embeddingModel)
   const policy = yield* Policy.make(spec.provider, options.policy)
   const skippedEvents = new MalformedEvents.Counter()
-  const makeHttp = ProviderHttp.make({
-    ...spec.http,
-    provider: spec.provider,
-    baseUrl,
-    secrets,
-    maxResponseBytes: policy.maxResponseBytes,
-    maxEventBytes: policy.maxEventBytes,
-    malformedEvents: policy.malformedEvents,
-    skippedEvents
-  })
+  const makeHttp = (at: string) =>
+    ProviderHttp.make({
+      ...spec.http,
+      provider: spec.provider,
+      baseUrl: at,
+      secrets,
+      maxResponseBytes: policy.maxResponseBytes,
+      maxEventBytes: policy.maxEventBytes,
+      malformedEvents: policy.malformedEvents,
+      skippedEvents
+    })
   const transform = options.transformClient
-  const http = yield* (transform === undefined ? makeHttp : Effect.updateService(makeHttp, HttpClient.HttpClient, transform))
-  return { http, provider: spec.translate(http), apiKey, keys, model, embeddingModel, policy, skippedEvents }
+  const transportAt = (at: string) =>
+    transform === undefined ? makeHttp(at) : Effect.updateService(makeHttp(at), HttpClient.HttpClient, transform)
+  const http = yield* transportAt(baseUrl)
+  const transports = new Map([[baseUrl, http]])
+  for (const at of spec.otherBaseUrls ?? []) {
+    if (!transports.has(at)) transports.set(at, yield* transportAt(at))
+  }
+  return { http, transports, provider: spec.translate(http, transports), apiKey, keys, model, embeddingModel, policy, skippedEvents }
 })
 
 /**
@@ -148,12 +167,15 @@ export const build = (
   spec: Spec,
   options: CommonOptions
 ): Effect.Effect<
-  Pipeline.Built & { readonly http: ProviderHttp.ProviderHttp },
+  Pipeline.Built & {
+    readonly http: ProviderHttp.ProviderHttp
+    readonly transports: ReadonlyMap<string, ProviderHttp.ProviderHttp>
+  },
   BackendConfig.BackendConfigError,
   HttpClient.HttpClient
 > =>
-  Effect.flatMap(parts(spec, options), ({ embeddingModel, http, keys, model, policy, provider, skippedEvents }) =>
-    Effect.map(Pipeline.build(provider, { model, embeddingModel, policy, keys, skippedEvents }), (built) => ({ ...built, http })))
+  Effect.flatMap(parts(spec, options), ({ embeddingModel, http, keys, model, policy, provider, skippedEvents, transports }) =>
+    Effect.map(Pipeline.build(provider, { model, embeddingModel, policy, keys, skippedEvents }), (built) => ({ ...built, http, transports })))
 
 /**
  * Builds a backend: the provider's translation behind the pipeline.

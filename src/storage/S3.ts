@@ -162,7 +162,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, BackendConfi
     }
     const policy = yield* Policy.make(S3Http.PROVIDER, options.policy)
 
-    const http = yield* S3Http.make({ endpoint, pathStyle, region, accessKeyIds: ids, secrets: keys.map((k) => k.value) })
+    const http = yield* S3Http.make({
+      endpoint,
+      pathStyle,
+      region,
+      accessKeyIds: ids,
+      secrets: keys.map((k) => k.value),
+      maxResponseBytes: policy.maxResponseBytes
+    })
     // No chat, stream, embed or models: only the pipeline's entry for extra operations is used.
     const { extras, service } = yield* Pipeline.build({ provider: S3Http.PROVIDER }, { policy, keys })
     const deps: Objects.Deps = { http, extras, transferTimeout: transfer.value }

@@ -11,6 +11,7 @@ import { Clock, Effect, Option, Redacted, Stream } from "effect"
 import { FetchHttpClient, HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
+import * as Body from "../transport/Body.ts"
 import * as Redact from "../transport/Redact.ts"
 import * as Addressing from "./Addressing.ts"
 import * as S3Error from "./S3Error.ts"
@@ -56,6 +57,11 @@ export interface Settings {
   readonly accessKeyIds: ReadonlyMap<string, string>
   /** Every secret access key, scrubbed from any text we surface. */
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /**
+   * Largest XML body read (policy `maxResponseBytes`; default 32 MiB). An
+   * object's own bytes are not capped: their size is the caller's request.
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -85,6 +91,7 @@ const REQUEST_ID = "x-amz-request-id"
  */
 export const make = Effect.fnUntraced(function*(settings: Settings) {
   const client = yield* HttpClient.HttpClient
+  const maxResponseBytes = settings.maxResponseBytes ?? Body.DEFAULT_MAX_RESPONSE_BYTES
 
   const fail: S3Http["fail"] = (call, bucket, reason) =>
     LlmError.make(PROVIDER, reason, { model: bucket, requestId: call.requestId })
@@ -172,8 +179,13 @@ export const make = Effect.fnUntraced(function*(settings: Settings) {
         Effect.flatMap((response) =>
           response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
+            // An error body is read only as far as classifying it needs (a
+            // redirect's or error's XML is small; a hostile one may not end).
             : Effect.flatMap(
-              Effect.orElseSucceed(response.text, () => ""),
+              Body.readText(response.stream, Math.min(maxResponseBytes, Body.ERROR_BODY_BYTES)).pipe(
+                Effect.map((read) => read.text),
+                Effect.orElseSucceed(() => "")
+              ),
               (text) => Effect.flip(errorOf(call, request.bucket, response.status, response.headers, text))
             )
         )
@@ -191,7 +203,24 @@ export const make = Effect.fnUntraced(function*(settings: Settings) {
   const xml: S3Http["xml"] = (request, call) =>
     Effect.gen(function*() {
       const response = yield* send(request, call)
-      const text = yield* Effect.mapError(response.text, (error) => transportError(call, request.bucket, error, "body"))
+      const tooLarge = failWith(
+        call,
+        request.bucket,
+        new LlmError.InvalidResponse({ detail: `response body larger than maxResponseBytes (${maxResponseBytes} bytes)` }),
+        response.status,
+        response.headers[REQUEST_ID]
+      )
+      // A declared size over the cap fails before one byte is read.
+      const declared = Number(response.headers["content-length"])
+      if (Number.isFinite(declared) && declared > maxResponseBytes) {
+        return yield* Effect.andThen(Body.discard(response), Effect.fail(tooLarge))
+      }
+      const read = yield* Effect.mapError(
+        Body.readText(response.stream, maxResponseBytes),
+        (error) => transportError(call, request.bucket, error, "body")
+      )
+      if (read.truncated) return yield* Effect.fail(tooLarge)
+      const text = read.text
       const invalid = (detail: string) =>
         failWith(
           call,

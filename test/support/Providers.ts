@@ -1,24 +1,38 @@
 /**
  * Every provider, described once for the suites that must cover them all
- * (tracing secrets, redirects, hostile bodies): how to build it against a
- * local server, with which key, and a handler answering its chat, stream and
- * model routes with a plausible success. A new provider joins those suites
- * by adding one entry here.
+ * (tracing secrets, redirects, whitespace keys, malformed events): how to
+ * build it against a local server, with which key, which operations it has,
+ * and a handler answering them with a plausible success. A new provider (or
+ * a dialect of one that talks differently) joins those suites by adding one
+ * entry here; the suites send each of the entry's operations.
  */
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Stream } from "effect"
 import { FetchHttpClient } from "effect/http"
+import { Message } from "../../src/index.ts"
 import type { Service } from "../../src/LlmBackend.ts"
+import type * as LlmError from "../../src/LlmError.ts"
 import type * as Policy from "../../src/pipeline/Policy.ts"
 import * as Anthropic from "../../src/providers/anthropic/Anthropic.ts"
 import * as Gemini from "../../src/providers/gemini/Gemini.ts"
 import * as Groq from "../../src/providers/groq/Groq.ts"
+import * as Llvm from "../../src/providers/llvm/Llvm.ts"
 import * as Ollama from "../../src/providers/ollama/Ollama.ts"
+import * as Opea from "../../src/providers/opea/Opea.ts"
 import * as OpenAi from "../../src/providers/openai/OpenAi.ts"
+import * as Ovms from "../../src/providers/ovms/Ovms.ts"
+import * as Tei from "../../src/providers/tei/Tei.ts"
+import * as Tgi from "../../src/providers/tgi/Tgi.ts"
+import * as LlvmSetup from "../providers/llvm/setup.ts"
+import * as OpeaSetup from "../providers/opea/setup.ts"
+import * as OvmsFixtures from "../providers/ovms/fixtures.ts"
+import * as OvmsSetup from "../providers/ovms/setup.ts"
 import * as AnthropicFixtures from "./AnthropicFixtures.ts"
 import * as FakeServer from "./FakeServer.ts"
 import * as GeminiFixtures from "./GeminiFixtures.ts"
 import * as OllamaFixtures from "./OllamaFixtures.ts"
 import * as OpenAiFixtures from "./OpenAiFixtures.ts"
+import * as TeiFixtures from "./TeiFixtures.ts"
+import * as TgiFixtures from "./TgiFixtures.ts"
 
 export interface Common {
   readonly apiKey: Redacted.Redacted<string>
@@ -27,19 +41,35 @@ export interface Common {
   readonly policy: Policy.Input
 }
 
+/**
+ * An `LlmBackend` operation the suites can send. `stream` is drained.
+ */
+export type Operation = "chat" | "stream" | "embed" | "models"
+
 export interface Entry {
+  /** Unique in the table: the provider, or provider and dialect (`tgi-router`). */
   readonly name: string
+  /** The provider name on errors, spans and metrics (default `name`). */
+  readonly provider?: string
+  /**
+   * What the backend has, in the order the suites send them (default chat,
+   * stream, models). The first of chat/embed is its one-shot call.
+   */
+  readonly operations?: ReadonlyArray<Operation>
   /** A key shaped like the provider's real ones (so the scrub patterns are exercised too). */
   readonly key: string
   /** Path under the server's URL where the API lives. */
   readonly basePath: string
   readonly build: (options: Common) => Effect.Effect<Service, unknown>
-  /** Answers chat, stream and models with a success. */
+  /** Answers every operation with a success. */
   readonly answer: FakeServer.Handler
   /** The header the key travels in, as the server sees it. */
   readonly sentKey: (request: FakeServer.Recorded) => string | undefined
-  /** A stream answering "Hel" + "lo" (then finishing) with one unparseable event between the two. */
-  readonly malformedStream: FakeServer.Action
+  /**
+   * A stream answering "Hel" + "lo" (then finishing) with one unparseable
+   * event between the two; absent exactly when the backend has no stream.
+   */
+  readonly malformedStream?: FakeServer.Action | undefined
 }
 
 const GARBAGE = "{\"unterminated"
@@ -138,6 +168,102 @@ export const all: ReadonlyArray<Entry> = [
         : { kind: "json", body: OllamaFixtures.chatReply() },
     sentKey: bearer,
     malformedStream: OllamaFixtures.stream([OllamaFixtures.chatLine("Hel"), GARBAGE, OllamaFixtures.chatLine("lo"), OllamaFixtures.chatDone()])
+  },
+  {
+    name: "tgi",
+    key: "hf_SECRETtgiSelfHosted0123456789abcdefXYZ",
+    basePath: "",
+    build: (options) => Tgi.make(options).pipe(Effect.provide(FetchHttpClient.layer)),
+    answer: TgiFixtures.route,
+    sentKey: bearer,
+    malformedStream: {
+      kind: "chunks",
+      chunks: [...TgiFixtures.frames([TgiFixtures.chatChunk("Hel")]), `data:${GARBAGE}\n\n`, ...TgiFixtures.frames([TgiFixtures.chatChunk("lo", "stop")])]
+    }
+  },
+  {
+    // A proxy in front of Hugging Face's router: OpenAI-shaped, a 429 is a rate limit.
+    name: "tgi-router",
+    provider: "tgi",
+    key: "hf_SECRETtgiRouter0123456789abcdefXYZ",
+    basePath: "/v1",
+    build: (options) => Tgi.make({ ...options, target: "router" }).pipe(Effect.provide(FetchHttpClient.layer)),
+    answer: openAiAnswer,
+    sentKey: bearer,
+    malformedStream: {
+      kind: "chunks",
+      chunks: FakeServer.sse([OpenAiFixtures.chunk({ content: "Hel" }), GARBAGE, OpenAiFixtures.chunk({ content: "lo" }, "stop")])
+    }
+  },
+  {
+    // Embed-only: TEI has no chat and no stream. A fixed batch size keeps embed to one request.
+    name: "tei",
+    operations: ["embed", "models"],
+    key: "hf_SECRETteiServer0123456789abcdefXYZ",
+    basePath: "",
+    build: (options) => Tei.make({ ...options, maxBatchSize: 8 }).pipe(Effect.provide(FetchHttpClient.layer)),
+    answer: TeiFixtures.route(),
+    sentKey: bearer
+  },
+  {
+    name: "ovms",
+    key: "ovms-SECRET-proxy-token-0123456789abcdefXYZ",
+    basePath: "",
+    build: (options) => Ovms.make(options).pipe(Effect.provide(FetchHttpClient.layer)),
+    answer: OvmsSetup.route,
+    sentKey: bearer,
+    malformedStream: {
+      kind: "chunks",
+      chunks: FakeServer.sse([OvmsFixtures.chunk({ content: "Hel" }), GARBAGE, OvmsFixtures.chunk({ content: "lo" }, "stop")])
+    }
+  },
+  {
+    // OPEA defines no model listing: chat, stream and embeddings on its microservices.
+    name: "opea",
+    operations: ["chat", "stream", "embed"],
+    key: "opea-SECRET-gateway-token-0123456789abcdefXYZ",
+    basePath: "",
+    build: (options) => Opea.make(options).pipe(Effect.provide(FetchHttpClient.layer)),
+    answer: OpeaSetup.route,
+    sentKey: bearer,
+    malformedStream: {
+      kind: "chunks",
+      chunks: FakeServer.sse([OpeaSetup.chunk("Hel"), GARBAGE, OpeaSetup.chunk("lo", "stop")])
+    }
+  },
+  {
+    name: "llvm",
+    key: "llvm-SECRET-server-token-0123456789abcdefXYZ",
+    basePath: "",
+    build: (options) => Llvm.make({ ...options, routes: { chat: "/v1/chat/completions" } }).pipe(Effect.provide(FetchHttpClient.layer)),
+    answer: LlvmSetup.route,
+    sentKey: bearer,
+    malformedStream: {
+      kind: "chunks",
+      chunks: FakeServer.sse([
+        { id: "c", choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: null }] },
+        GARBAGE,
+        { id: "c", choices: [{ index: 0, delta: { content: "lo" }, finish_reason: "stop" }] }
+      ])
+    }
+  },
+  {
+    // A server with only a (legacy) completions route: its chunks carry `text`.
+    name: "llvm-completions",
+    provider: "llvm",
+    key: "llvm-SECRET-completions-0123456789abcdefXYZ",
+    basePath: "",
+    build: (options) => Llvm.make({ ...options, routes: { completions: "/v1/completions" } }).pipe(Effect.provide(FetchHttpClient.layer)),
+    answer: LlvmSetup.route,
+    sentKey: bearer,
+    malformedStream: {
+      kind: "chunks",
+      chunks: FakeServer.sse([
+        { id: "cmpl-1", choices: [{ index: 0, text: "Hel", finish_reason: null }] },
+        GARBAGE,
+        { id: "cmpl-1", choices: [{ index: 0, text: "lo", finish_reason: "stop" }] }
+      ])
+    }
   }
 ]
 
@@ -153,3 +279,31 @@ export const setup = (entry: Entry, handler: FakeServer.Handler, policy: Policy.
     })
     return { server, backend }
   })
+
+const hi = { messages: [Message.user("Hi")] }
+
+/** The provider name `entry`'s backend reports. */
+export const providerOf = (entry: Entry): string => entry.provider ?? entry.name
+
+/** What `entry`'s backend has, in the order the suites send it. */
+export const operationsOf = (entry: Entry): ReadonlyArray<Operation> => entry.operations ?? ["chat", "stream", "models"]
+
+/** Whether `entry`'s backend streams. */
+export const streams = (entry: Entry): boolean => operationsOf(entry).includes("stream")
+
+/** Sends one operation (a stream is drained). */
+export const run = (backend: Service, operation: Operation): Effect.Effect<unknown, LlmError.LlmError> => {
+  switch (operation) {
+    case "chat":
+      return backend.chat(hi)
+    case "stream":
+      return Stream.runDrain(backend.stream(hi))
+    case "embed":
+      return backend.embed({ input: ["Hi"] })
+    case "models":
+      return backend.models()
+  }
+}
+
+/** The backend's one-shot call: chat, or embed for an embed-only backend. */
+export const oneShot = (entry: Entry): Operation => operationsOf(entry).find((op) => op === "chat" || op === "embed") ?? "chat"

@@ -5,7 +5,7 @@
  * form of a key (as configured, as sent) is scrubbed from what comes back.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted, Schema, Stream } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { Anthropic, Message, OpenAi } from "../../src/index.ts"
 import * as ProviderHttp from "../../src/transport/ProviderHttp.ts"
@@ -86,11 +86,13 @@ describe("keys with surrounding whitespace", () => {
           model: "m",
           policy: { maxRetries: 0, circuitBreaker: false }
         })
-        const error = yield* Effect.flip(backend.chat(hi))
-        const streamed = yield* Effect.flip(Stream.runDrain(backend.stream(hi)))
+        // The one-shot call, then the stream (or, without one, the next operation).
+        const error = yield* Effect.flip(Providers.run(backend, Providers.oneShot(entry)))
+        const second = Providers.streams(entry) ? "stream" : Providers.operationsOf(entry).find((op) => op !== Providers.oneShot(entry))!
+        const streamed = yield* Effect.flip(Providers.run(backend, second))
         assert.strictEqual(entry.sentKey(server.requests[0]!), entry.key, "sent trimmed")
         const stats = yield* backend.monitor.stats
-        for (const [where, value] of [["error", error], ["stream error", streamed], ["stats", stats]] as const) {
+        for (const [where, value] of [["error", error], [`${second} error`, streamed], ["stats", stats]] as const) {
           Secrets.assertNoSecret(value, entry.key, `${entry.name} ${where}`, entry.key.slice(8, 28))
         }
         Secrets.assertNoSecret(yield* backend.monitor.report("text"), entry.key, "report", entry.key.slice(8, 28))

@@ -5,7 +5,7 @@
  * status and the target's host, never its full URL.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Stream } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Message, OpenAi } from "../../src/index.ts"
 import * as FakeServer from "../support/FakeServer.ts"
@@ -28,9 +28,9 @@ describe("redirects are refused", () => {
         Effect.gen(function*() {
           const other = yield* FakeServer.make(entry.answer)
           const { backend, server } = yield* Providers.setup(entry, redirectTo(other.url, status), { maxRetries: 3 })
-          const chat = yield* Effect.flip(backend.chat(hi))
-          const streamed = yield* Effect.flip(Stream.runDrain(backend.stream(hi)))
-          for (const error of [chat, streamed]) {
+          const operations = Providers.operationsOf(entry)
+          const errors = yield* Effect.forEach(operations, (operation) => Effect.flip(Providers.run(backend, operation)))
+          for (const error of errors) {
             assert.strictEqual(error.reason._tag, "InvalidResponse")
             assert.isFalse(error.retryable)
             assert.isTrue(error.fallbackable)
@@ -41,7 +41,7 @@ describe("redirects are refused", () => {
             assert.notInclude(error.message, "token=abc")
           }
           assert.strictEqual(other.requests.length, 0, "the other origin saw no request")
-          assert.strictEqual(server.requests.length, 2, "one attempt per call: a redirect is not retried")
+          assert.strictEqual(server.requests.length, operations.length, "one attempt per call: a redirect is not retried")
         }))
     }
   }

@@ -26,13 +26,13 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Effect, Layer, Option, type Redacted } from "effect"
+import { Config, Context, Effect, Layer, Option } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service as BackendService } from "../../LlmBackend.ts"
 import type { Provider } from "../../pipeline/Provider.ts"
 import * as Reranker from "../../Reranker.ts"
-import * as ProviderHttp from "../../transport/ProviderHttp.ts"
+import type * as ProviderHttp from "../../transport/ProviderHttp.ts"
 import * as Backend from "../Backend.ts"
 import * as Dialect from "../openai-compat/Dialect.ts"
 import * as OpenAiCompat from "../openai-compat/OpenAiCompat.ts"
@@ -81,26 +81,26 @@ const URL_SETTINGS: ReadonlyArray<readonly [OpeaApi.Microservice, "chatUrl" | "e
   ["chatqna", "chatqnaUrl"]
 ]
 
-const secretsOf = (options: Options): ReadonlyArray<Redacted.Redacted<string>> =>
-  options.apiKeys?.map((key) => key.value) ?? (options.apiKey === undefined ? [] : [options.apiKey])
-
-// One transport per distinct base URL, all holding every secret so any of
-// them scrubs a key echoed back.
-const transports = Effect.fnUntraced(function*(options: Options, base: string) {
-  const byUrl = new Map<string, ProviderHttp.ProviderHttp>()
-  const out: Partial<Record<OpeaApi.Microservice, ProviderHttp.ProviderHttp>> = {}
+// Each microservice's validated base URL (its own setting, or `baseUrl`).
+const serviceUrls = Effect.fnUntraced(function*(options: Options, base: string) {
+  const out: Partial<Record<OpeaApi.Microservice, string>> = {}
   for (const [service, setting] of URL_SETTINGS) {
     const given = options[setting]
-    const url = given === undefined ? base : yield* BackendConfig.baseUrl(PROVIDER, setting, given)
-    let http = byUrl.get(url)
-    if (http === undefined) {
-      http = yield* ProviderHttp.make({ provider: PROVIDER, baseUrl: url, secrets: secretsOf(options), refine: ErrorCode.refine })
-      byUrl.set(url, http)
-    }
-    out[service] = http
+    out[service] = given === undefined ? base : yield* BackendConfig.baseUrl(PROVIDER, setting, given)
   }
-  return out as Readonly<Record<OpeaApi.Microservice, ProviderHttp.ProviderHttp>>
+  return out as Readonly<Record<OpeaApi.Microservice, string>>
 })
+
+// One transport per distinct base URL, built by `Backend` with the same
+// trimmed keys to scrub, caps, malformedEvents policy and client as any
+// backend's (transports built here once lacked all four).
+const byService = (
+  urls: Readonly<Record<OpeaApi.Microservice, string>>,
+  transports: ReadonlyMap<string, ProviderHttp.ProviderHttp>
+): Readonly<Record<OpeaApi.Microservice, ProviderHttp.ProviderHttp>> => {
+  const at = (url: string) => transports.get(url)!
+  return { chat: at(urls.chat), embeddings: at(urls.embeddings), rerank: at(urls.rerank), chatqna: at(urls.chatqna) }
+}
 
 // Chat and embeddings speak the OpenAI format, each on its own service. OPEA
 // defines no model listing: `models` is unsupported, never a made-up list.
@@ -118,14 +118,16 @@ const translate = (http: Readonly<Record<OpeaApi.Microservice, ProviderHttp.Prov
 export const build = (options: Options = {}): Effect.Effect<Services, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const base = yield* BackendConfig.baseUrl(PROVIDER, "baseUrl", options.baseUrl ?? DEFAULT_BASE_URL)
-    const http = yield* transports(options, base)
+    const urls = yield* serviceUrls(options, base)
     const built = yield* Backend.build({
       provider: PROVIDER,
       defaultBaseUrl: DEFAULT_BASE_URL,
       requiresKey: false,
       http: { refine: ErrorCode.refine },
-      translate: () => translate(http)
+      otherBaseUrls: Object.values(urls),
+      translate: (_, transports) => translate(byService(urls, transports))
     }, { ...options, baseUrl: base })
+    const http = byService(urls, built.transports)
     return {
       backend: built.service,
       reranker: Reranking.make(http.rerank, built.extras),

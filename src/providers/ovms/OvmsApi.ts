@@ -168,8 +168,9 @@ export const make = (http: ProviderHttp, extras: Extras, settings: Settings = { 
   const probe = (name: string, path: string, model: string | undefined, options: CallOptions | undefined) =>
     extras.effect(
       { name, model },
+      // Only the status matters: at most one piece of the body is read.
       (call: CallContext) =>
-        Effect.flatMap(http.stream({ method: "GET", path }, call), (reply) => Effect.as(Stream.runDrain(reply.body), true)).pipe(
+        Effect.flatMap(http.stream({ method: "GET", path }, call), (reply) => Effect.as(Stream.runHead(reply.body), true)).pipe(
           Effect.catchIf(notReady, () => Effect.succeed(false))
         ),
       options

@@ -90,9 +90,10 @@ export const make = (http: ProviderHttp, settings: ToWire.Settings & { readonly 
     Effect.map(http.json({ method: "GET", path: "/info" }, call, Wire.Info), (reply) => Info.fromWire(reply.body))
 
   const health = (call: CallContext) =>
-    // The 200 has an empty body: only the status matters. A 503 is the server's answer.
+    // The 200 has an empty body: only the status matters (at most one piece is
+    // read, so an endless body cannot hold the call). A 503 is the server's answer.
     http.stream({ method: "GET", path: "/health" }, call).pipe(
-      Effect.flatMap((reply) => Stream.runDrain(reply.body)),
+      Effect.flatMap((reply) => Stream.runHead(reply.body)),
       Effect.as(true),
       Effect.catchIf((error) => error.status === 503, () => Effect.succeed(false))
     )

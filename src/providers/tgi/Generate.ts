@@ -115,7 +115,12 @@ export class GenerateResponse extends Schema.Class<GenerateResponse>("effect-llm
   details: Schema.optionalKey(Details),
   usage: Schema.optionalKey(Usage),
   requestId: Schema.optionalKey(Schema.String),
-  providerRequestId: Schema.optionalKey(Schema.String)
+  providerRequestId: Schema.optionalKey(Schema.String),
+  /**
+   * What the stream decoder had to leave out (a malformed event skipped under
+   * `malformedEvents: "skip"`): the text may have a gap.
+   */
+  warnings: Schema.optionalKey(Schema.Array(Schema.String))
 }) {}
 
 /**

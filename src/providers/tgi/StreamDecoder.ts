@@ -4,7 +4,10 @@
  * last one also carries `generated_text` (and `details` when asked for) and
  * ends the answer. An `{error, error_type}` frame may arrive inside the 200
  * stream. A body that ends before the last frame is never a success:
- * `StreamTruncated` after tokens, `Network` before any.
+ * `StreamTruncated` after tokens, `Network` before any. A frame that does not
+ * parse follows the policy's `malformedEvents`: the stream's
+ * `InvalidResponse` (default), or dropped, counted and reported in the final
+ * response's `warnings`.
  *
  * @since 0.1.0
  */
@@ -14,7 +17,7 @@ import * as LlmError from "../../LlmError.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as ChunkStream from "../ChunkStream.ts"
-import { FinalEvent, type StreamEvent, TokenEvent } from "./Generate.ts"
+import { FinalEvent, GenerateResponse, type StreamEvent, TokenEvent } from "./Generate.ts"
 import * as FromWire from "./fromWire.ts"
 import * as Wire from "./Wire.ts"
 
@@ -30,12 +33,13 @@ class Assembler {
     private readonly providerRequestId: string | undefined
   ) {}
 
-  private invalid(detail: string, data: string): LlmError.LlmError {
-    return this.http.fail(
-      this.call,
-      new LlmError.InvalidResponse({ detail, snippet: this.http.snippet(data) }),
-      { providerRequestId: this.providerRequestId }
-    )
+  private readonly warnings: Array<string> = []
+
+  private malformed(detail: string, data: string): Effect.Effect<undefined, LlmError.LlmError> {
+    return Effect.map(this.http.malformed(this.call, detail, data, this.providerRequestId), (warning) => {
+      this.warnings.push(warning)
+      return undefined
+    })
   }
 
   onEvent(event: SseEvent): Effect.Effect<StreamEvent | undefined, LlmError.LlmError> {
@@ -47,13 +51,13 @@ class Assembler {
     try {
       json = JSON.parse(data)
     } catch {
-      return Effect.fail(this.invalid("stream event is not JSON", data))
+      return this.malformed("stream event is not JSON", data)
     }
     if (typeof json === "object" && json !== null && "error" in json && json.error !== null) {
       return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     }
     const decoded = decodeEvent(json)
-    if (decoded._tag === "Failure") return Effect.fail(this.invalid(decoded.failure.message, data))
+    if (decoded._tag === "Failure") return this.malformed(decoded.failure.message, data)
     const wire = decoded.success
     this.tokens = true
     const token = FromWire.token(wire.token)
@@ -63,12 +67,13 @@ class Assembler {
       return Effect.succeed(new TokenEvent({ ...at, token }))
     }
     this.done = true
-    const response = FromWire.generateResponse(wire.generated_text, wire.details, {
+    const whole = FromWire.generateResponse(wire.generated_text, wire.details, {
       provider: this.http.provider,
       model: this.call.model,
       requestId: this.call.requestId,
       providerRequestId: this.providerRequestId
     })
+    const response = this.warnings.length === 0 ? whole : new GenerateResponse({ ...whole, warnings: [...this.warnings] })
     return Effect.succeed(new FinalEvent({ ...at, token, response }))
   }
 

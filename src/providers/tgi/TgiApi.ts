@@ -160,9 +160,10 @@ export const make = (http: ProviderHttp, extras: Pipeline.Extras, settings: Sett
     settings.hosted ? Effect.fail(unsupported("health")) : extras.effect(
       { name: "health", model },
       (call) =>
-        // The 200 has an empty body: only the status matters.
+        // The 200 has an empty body: only the status matters, so at most one
+        // piece is read (a hostile endless body must not hold the call).
         http.stream({ method: "GET", path: "/health" }, call).pipe(
-          Effect.flatMap((reply) => Stream.runDrain(reply.body)),
+          Effect.flatMap((reply) => Stream.runHead(reply.body)),
           Effect.as(true),
           // A 503 is the server's answer ("cannot generate"), not a failure to reach it.
           Effect.catchIf((error) => error.status === 503, () => Effect.succeed(false))
