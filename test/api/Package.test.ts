@@ -37,6 +37,8 @@ describe("the published package", () => {
       run("npm", ["run", "build"], root)
       const tarball = run("npm", ["pack", "--silent", "--pack-destination", work], root).trim().split("\n").pop()!
       const manifest = JSON.parse(run("tar", ["-xOzf", join(work, tarball), "package/package.json"], work)) as {
+        exports?: Record<string, string | { types: string; default: string }>
+        bin?: Record<string, string>
         scripts?: Record<string, string>
         peerDependencies?: Record<string, string>
         peerDependenciesMeta?: Record<string, { optional?: boolean }>
@@ -44,6 +46,13 @@ describe("the published package", () => {
       for (const hook of ["preinstall", "install", "postinstall", "prepare"]) {
         assert.notProperty(manifest.scripts ?? {}, hook, `the package must not declare a ${hook} script`)
       }
+      // Every subpath export and the CLI point at files the tarball ships.
+      const shipped = new Set(run("tar", ["-tzf", join(work, tarball)], work).split("\n").map((f) => f.replace(/^package\//, "")))
+      const targets = Object.values(manifest.exports ?? {}).flatMap((e) => typeof e === "string" ? [e] : [e.types, e.default])
+      for (const target of [...targets, ...Object.values(manifest.bin ?? {})]) {
+        assert.isTrue(shipped.has(target.replace(/^\.\//, "")), `${target} is in the package`)
+      }
+      assert.includeMembers(Object.keys(manifest.exports ?? {}), [".", "./testing", "./s3", "./ai", "./observability", "./gateway"])
       // A user of the LLM backends alone needs effect and nothing else.
       const required = Object.keys(manifest.peerDependencies ?? {}).filter((name) => manifest.peerDependenciesMeta?.[name]?.optional !== true)
       assert.deepStrictEqual(required, ["effect"])
