@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, type Fiber } from "effect"
 
 /**
  * What a record carries for its place in the heap.
@@ -38,6 +38,14 @@ export interface Expiry<T extends Timed> {
 export const make = <T extends Timed>(expire: (item: T) => void): Expiry<T> => {
   const heap: Array<T> = []
   let nextWake: number | undefined
+  // The sweeper sleeping until `nextWake`. Stopped as soon as nothing is left
+  // to time (or an earlier time supersedes it): a sleeping timer would keep
+  // the process alive for up to the longest wait after the work is done.
+  let sleeper: Fiber.Fiber<void> | undefined
+  const stopSleeper = () => {
+    sleeper?.interruptUnsafe()
+    sleeper = undefined
+  }
 
   const swap = (i: number, j: number) => {
     const a = heap[i]!
@@ -72,6 +80,10 @@ export const make = <T extends Timed>(expire: (item: T) => void): Expiry<T> => {
     if (i < 0) return
     const last = heap.pop()!
     item.heapIndex = -1
+    if (heap.length === 0) {
+      nextWake = undefined
+      stopSleeper()
+    }
     if (i === heap.length) return
     heap[i] = last
     last.heapIndex = i
@@ -104,7 +116,10 @@ export const make = <T extends Timed>(expire: (item: T) => void): Expiry<T> => {
       up(item.heapIndex)
       if (nextWake !== undefined && item.expiresAt >= nextWake) return Effect.void
       nextWake = item.expiresAt
-      return Effect.asVoid(Effect.forkDetach(sweep(item.expiresAt)))
+      stopSleeper()
+      return Effect.map(Effect.forkDetach(sweep(item.expiresAt)), (fiber) => {
+        sleeper = fiber
+      })
     })
 
   return { add, remove }
