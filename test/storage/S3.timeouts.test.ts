@@ -6,12 +6,12 @@
  * timeout of 1 minute tell the two apart; TestClock moves time.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted } from "effect"
+import { type Duration, Effect, Fiber, Layer, Redacted } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
 import * as S3 from "../../src/storage/S3.ts"
 
-const slowServer = (delay: string) => {
+const slowServer = (delay: Duration.Input) => {
   const seen: Array<string> = []
   const layer = Layer.succeed(HttpClient.HttpClient)(
     HttpClient.make((request, url) =>
