@@ -26,15 +26,34 @@ import * as FakeOpenAi from "./support/FakeOpenAi.ts"
 
 // ---- A stand-in OTLP collector: accepts POST /v1/traces, keeps the bodies. --
 
+// The few fields of an OTLP/HTTP JSON export this example prints.
+interface OtlpValue {
+  readonly stringValue?: string
+  readonly intValue?: string | number
+  readonly doubleValue?: number
+  readonly boolValue?: boolean
+  readonly arrayValue?: { readonly values?: ReadonlyArray<OtlpValue> }
+}
+interface OtlpSpan {
+  readonly spanId: string
+  readonly parentSpanId?: string
+  readonly name: string
+  readonly status?: { readonly code?: number }
+  readonly attributes?: ReadonlyArray<{ readonly key: string; readonly value: OtlpValue }>
+}
+interface OtlpExport {
+  readonly resourceSpans: ReadonlyArray<{ readonly scopeSpans: ReadonlyArray<{ readonly spans: ReadonlyArray<OtlpSpan> }> }>
+}
+
 interface Received {
   readonly url: string
-  readonly bodies: Array<any>
+  readonly bodies: Array<OtlpExport>
   readonly close: () => Promise<void>
 }
 
 const receiver = (): Promise<Received> =>
   new Promise((resolve) => {
-    const bodies: Array<any> = []
+    const bodies: Array<OtlpExport> = []
     const server = Http.createServer((req, res) => {
       const parts: Array<Buffer> = []
       req.on("data", (part: Buffer) => parts.push(part))
@@ -55,8 +74,8 @@ const receiver = (): Promise<Received> =>
   })
 
 // OTLP JSON attribute values are `{ stringValue }`, `{ intValue }`, `{ arrayValue }`, ...
-const show = (value: any): string =>
-  value.stringValue ?? value.intValue ?? value.doubleValue ?? value.boolValue ??
+const show = (value: OtlpValue): string =>
+  value.stringValue ?? value.intValue?.toString() ?? value.doubleValue?.toString() ?? value.boolValue?.toString() ??
     (value.arrayValue ? `[${(value.arrayValue.values ?? []).map(show).join(", ")}]` : JSON.stringify(value))
 
 // ---- The program --------------------------------------------------------------
@@ -95,12 +114,12 @@ const main = Effect.gen(function*() {
   yield* Effect.scoped(Effect.provide(calls, Tracing))
 
   const spans = collector.bodies.flatMap((body) =>
-    body.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans))
+    body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))
   )
-  const names = new Map(spans.map((span: any) => [span.spanId, span.name]))
+  const names = new Map(spans.map((span) => [span.spanId, span.name]))
   yield* Console.log(`\ncollector received ${spans.length} spans in ${collector.bodies.length} export(s):`)
   for (const span of spans) {
-    const parent = names.get(span.parentSpanId) ?? "-"
+    const parent = (span.parentSpanId === undefined ? undefined : names.get(span.parentSpanId)) ?? "-"
     yield* Console.log(`\n${span.name}  (parent: ${parent}, status: ${span.status?.code ?? "unset"})`)
     for (const attribute of span.attributes ?? []) {
       if (attribute.key.startsWith("gen_ai.") || attribute.key.startsWith("llm.") || attribute.key === "http.request.method") {

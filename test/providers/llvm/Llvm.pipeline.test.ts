@@ -5,7 +5,7 @@
  * attempts the server saw, no hang, every call accounted once.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Stream } from "effect"
+import { Effect, Exit, Redacted, Stream } from "effect"
 import * as Message from "../../../src/domain/Message.ts"
 import type * as LlmError from "../../../src/LlmError.ts"
 import type * as Llvm from "../../../src/providers/llvm/Llvm.ts"
@@ -105,5 +105,68 @@ describe("LLVM operations through the pipeline", () => {
       }))
       assert.strictEqual(result, "StreamTruncated")
       assert.strictEqual(sent, 1)
+    }))
+
+  const firstFrame = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "Half" } }] })}\n\n`
+  const streamOp = (s: Llvm.Services) => Stream.runDrain(s.backend.stream(hi))
+
+  it.live("a stream that stalls after content is an idle Timeout, not retried", () =>
+    Effect.gen(function*() {
+      const { result, sent } = yield* run(streamOp, () => ({ kind: "chunks", chunks: [firstFrame], end: "hang" }))
+      assert.strictEqual(result, "Timeout")
+      assert.strictEqual(sent, 1)
+    }))
+
+  it.live("a slow first token is retried, then the stream succeeds", () =>
+    Effect.gen(function*() {
+      const { result, sent } = yield* run(streamOp, (request, i) =>
+        i === 0 ? { kind: "chunks", chunks: [firstFrame], firstDelayMs: 1000 } : route(request, i))
+      assert.strictEqual(result, "success")
+      assert.strictEqual(sent, 2)
+    }))
+
+  it.live("a malformed frame is InvalidResponse, not retried", () =>
+    Effect.gen(function*() {
+      const { result, sent } = yield* run(streamOp, () => ({ kind: "chunks", chunks: ["data: {not json\n\n"] }))
+      assert.strictEqual(result, "InvalidResponse")
+      assert.strictEqual(sent, 1)
+    }))
+
+  it.live("a 401 on one key of several: that key is dropped and infer and chat go on with the other", () =>
+    Effect.gen(function*() {
+      const services = yield* setup(
+        (request, i) =>
+          request.headers["authorization"] === "Bearer llvm-key-bad"
+            ? { kind: "json", status: 401, body: { detail: "bad key" } }
+            : route(request, i),
+        {
+          routes: { chat: "/v1/chat/completions" },
+          policy: fast,
+          apiKeys: [{ name: "bad", value: Redacted.make("llvm-key-bad") }, { name: "good", value: Redacted.make("llvm-key-good") }]
+        }
+      )
+      for (const [name, op] of [ops[0]!, ops[4]!, ops[0]!, ops[1]!]) {
+        assert.strictEqual(yield* outcome(op(services)), "success", name)
+      }
+      const keys = services.server.requests.map((r) => r.headers["authorization"])
+      assert.strictEqual(keys.filter((k) => k === "Bearer llvm-key-bad").length, 1, "the rejected key is not tried again")
+      assert.strictEqual(keys.filter((k) => k === "Bearer llvm-key-good").length, 4)
+    }))
+
+  it.live("a flapping server opens the breaker for every operation, and recovers after the reset timeout", () =>
+    Effect.gen(function*() {
+      let down = true
+      const services = yield* setup(
+        (request, i) => down ? { kind: "json", status: 500, body: { detail: "down" } } : route(request, i),
+        { routes: { chat: "/v1/chat/completions" }, policy: { ...fast, maxRetries: 0, circuitBreaker: true } }
+      )
+      for (let i = 0; i < 3; i++) assert.strictEqual(yield* outcome(ops[0]![1](services)), "ServerError")
+      const sent = services.server.requests.length
+      assert.strictEqual(yield* outcome(services.backend.chat(hi)), "CircuitOpen")
+      assert.strictEqual(services.server.requests.length, sent, "an open breaker sends nothing")
+      down = false
+      yield* Effect.sleep("350 millis")
+      assert.strictEqual(yield* outcome(ops[0]![1](services)), "success")
+      assert.strictEqual(yield* services.backend.monitor.breaker, "closed")
     }))
 })

@@ -148,4 +148,27 @@ describe("TGI through the pipeline", () => {
       assert.strictEqual((yield* within(backend.chat(hi))).text, "Hello there.")
       assert.strictEqual(server.requests.length, 3)
     }))
+
+  it.live("a 401 on one key of several: that key is dropped and chat and generate go on with the other", () =>
+    Effect.gen(function*() {
+      const { api, backend, server } = yield* setup(
+        (request, i) =>
+          request.headers["authorization"] === "Bearer hf_tgiBadToken"
+            ? { kind: "json", status: 401, body: Fixtures.error("Authorization header is invalid", "authentication") }
+            : Fixtures.route(request, i),
+        {
+          policy,
+          apiKeys: [{ name: "bad", value: Redacted.make("hf_tgiBadToken") }, { name: "good", value: Redacted.make("hf_tgiGoodToken") }]
+        }
+      )
+      yield* within(api.generate({ inputs: "x" }))
+      yield* within(backend.chat(hi))
+      yield* within(api.generate({ inputs: "y" }))
+      yield* within(backend.chat(hi))
+      const keys = server.requests.map((r) => r.headers["authorization"])
+      assert.strictEqual(keys.filter((k) => k === "Bearer hf_tgiBadToken").length, 1, "the rejected key is not tried again")
+      assert.strictEqual(keys.filter((k) => k === "Bearer hf_tgiGoodToken").length, 4)
+      const stats = yield* backend.monitor.stats
+      assert.deepStrictEqual([stats.total_requests, stats.successful_requests, stats.failed_requests], [4, 4, 0])
+    }))
 })

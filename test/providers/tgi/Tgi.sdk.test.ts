@@ -20,8 +20,10 @@ const withHf = <A>(use: (client: InferenceClient, url: string) => Promise<A>, ha
     const server = yield* FakeServer.make(handler)
     const fetched: Array<string> = []
     const recording: typeof fetch = (input, init) => {
-      fetched.push(typeof input === "string" ? input : input instanceof URL ? input.href : input.url)
-      return fetch(input, init)
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url
+      fetched.push(url)
+      // Anything but our fake is refused here, never sent (the assertion below then names it).
+      return url.startsWith(`${server.url}/`) ? fetch(input, init) : Promise.reject(new Error(`refused off-server fetch: ${url}`))
     }
     const client = new InferenceClient(TOKEN, { fetch: recording })
     const result = yield* Effect.promise(() => use(client, server.url))
