@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Deferred, Duration, Effect, Exit, Fiber, Metric, Random } from "effect"
 import { ChatResponse } from "../../src/domain/Chat.ts"
 import type { CallOptions } from "../../src/domain/CallOptions.ts"
+import * as ChatChunk from "../../src/domain/ChatChunk.ts"
 import * as Content from "../../src/domain/Content.ts"
 import * as LlmBackend from "../../src/LlmBackend.ts"
 import * as LlmError from "../../src/LlmError.ts"
@@ -206,5 +207,22 @@ describe("Router: one deadline, metrics, layers", () => {
       // The inner router counts its one logical call once.
       assert.strictEqual((yield* inner.monitor.stats).total_requests, 1)
       assert.strictEqual((yield* inner.monitor.stats).failed_requests, 1)
+    }))
+
+  it.effect("a restarted stream: the abandoned attempt's usage is still counted, by its target and by the router", () =>
+    Effect.gen(function*() {
+      const usage = (input: number, output: number) =>
+        new ChatChunk.UsageChunk({ usage: { inputTokens: input, outputTokens: output, totalTokens: input + output } })
+      const primary = yield* target("primary", [TestBackend.stream(["Hel", usage(10, 2)], { failWith: new LlmError.Network({}) })])
+      const fallback = yield* target("fallback", [TestBackend.stream(["Hello.", usage(10, 5)])])
+      const router = yield* Router.make({ targets: [{ backend: primary.backend }, { backend: fallback.backend }] })
+      const collected = yield* ChatChunk.collect(router.stream(hi))
+      assert.strictEqual(collected.text, "Hello.")
+      const sum = (byModel: Readonly<Record<string, { readonly input: number; readonly output: number }>>) =>
+        Object.values(byModel).reduce((acc, t) => [acc[0]! + t.input, acc[1]! + t.output], [0, 0])
+      // Billed twice, so counted twice: 10+10 in, 2+5 out.
+      assert.deepStrictEqual(sum((yield* router.monitor.stats).tokens_by_model), [20, 7])
+      assert.deepStrictEqual(sum((yield* primary.backend.monitor.stats).tokens_by_model), [10, 2])
+      assert.strictEqual((yield* router.monitor.stats).total_requests, 1)
     }))
 })
