@@ -7,7 +7,7 @@
  * entry here; the suites send each of the entry's operations.
  */
 import { Effect, Redacted, Stream } from "effect"
-import { FetchHttpClient } from "effect/http"
+import { FetchHttpClient, type HttpClient } from "effect/http"
 import { Message } from "../../src/index.ts"
 import type { Service } from "../../src/LlmBackend.ts"
 import type * as LlmError from "../../src/LlmError.ts"
@@ -39,6 +39,8 @@ export interface Common {
   readonly baseUrl: string
   readonly model: string
   readonly policy: Policy.Input
+  /** Passed through to the provider's own option (every provider has it). */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
 /**
