@@ -312,7 +312,10 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     }),
     report: (format = "text") => Effect.map(snapshot, format === "json" ? StatsReport.json : StatsReport.text),
     recent: Effect.sync(() => ring.toArray()),
-    breaker: Effect.map(breaker.state, CircuitBreaker.stateName)
+    // An open breaker whose reset time has passed lets the next call probe: half open, as callers see it.
+    breaker: Effect.flatMap(breaker.state, (state) =>
+      Effect.map(Clock.currentTimeMillis, (now) =>
+        state._tag === "Open" && now >= state.until ? "half_open" : CircuitBreaker.stateName(state)))
   }
 
   const extras: Extras = {

@@ -171,7 +171,8 @@ export type Strategy = "fallback" | "weighted" | "least-busy"
  * Orders candidates for one call: `fallback` keeps the configured order;
  * `weighted` draws the first by weight (the rest keep their order);
  * `least-busy` sorts by calls in flight plus waiting (stable, so ties keep
- * the configured order).
+ * the configured order). Under the last two a target ready to probe (breaker
+ * half open) goes first.
  *
  * @since 0.1.0
  */
@@ -182,20 +183,30 @@ export const order = (
 ): Effect.Effect<ReadonlyArray<Resolved>> => {
   switch (strategy) {
     case "fallback":
+      // The configured order: a recovering target probes in its own turn.
       return Effect.succeed(candidates)
     case "weighted": {
       const total = candidates.reduce((sum, c) => sum + c.weight, 0)
       let point = random * total
       const first = candidates.find((c) => (point -= c.weight) < 0) ?? candidates[candidates.length - 1]!
-      return Effect.succeed([first, ...candidates.filter((c) => c !== first)])
+      return probesFirst([first, ...candidates.filter((c) => c !== first)])
     }
     case "least-busy":
-      return Effect.map(
+      return Effect.flatMap(
         Effect.forEach(candidates, (c) => Effect.map(c.backend.monitor.stats, (s) => s.in_flight + s.queue_depth)),
-        (loads) => candidates.map((c, i) => [c, loads[i]!] as const).sort((a, b) => a[1] - b[1]).map(([c]) => c)
+        (loads) => probesFirst(candidates.map((c, i) => [c, loads[i]!] as const).sort((a, b) => a[1] - b[1]).map(([c]) => c))
       )
   }
 }
+
+// Under a drawn or load-based order a target whose breaker would let a probe
+// through goes first, so it gets its one real call and traffic can return to
+// it (a draw or the load would otherwise keep it waiting for its turn).
+const probesFirst = (ordered: ReadonlyArray<Resolved>): Effect.Effect<ReadonlyArray<Resolved>> =>
+  Effect.map(Effect.forEach(ordered, (c) => c.backend.monitor.breaker), (states) => {
+    const probing = ordered.filter((_, i) => states[i] === "half_open")
+    return probing.length === 0 ? ordered : [...probing, ...ordered.filter((_, i) => states[i] !== "half_open")]
+  })
 
 /**
  * The time left of a deadline (none when there is no deadline).

@@ -20,6 +20,7 @@ import * as Policy from "../../src/pipeline/Policy.ts"
 import * as Router from "../../src/router/Router.ts"
 import * as TestBackend from "../../src/testing/TestBackend.ts"
 import * as Harness from "../support/pipeline.ts"
+import { TestClock } from "effect/testing"
 
 const hi = { messages: [Message.user("Hi")] }
 
@@ -125,6 +126,29 @@ describe("Router: what moves at once", () => {
       assert.strictEqual(textOf(exit), "from fallback")
       assert.strictEqual((yield* primary.control.calls).length, 1)
       assert.isBelow(took, 100)
+    }))
+
+  it.effect("weighted: a target whose breaker lets a probe through goes first, and traffic returns to it", () =>
+    Effect.gen(function*() {
+      const flaky = yield* target(
+        "flaky",
+        [TestBackend.fail(new LlmError.Overloaded({})), ...replies("flaky", 20)],
+        { circuitBreaker: true, failureThreshold: 1, resetTimeout: "2 seconds", maxRetries: 0 }
+      )
+      const steady = yield* target("steady", replies("steady", 20))
+      // The weights almost never draw `flaky` first: only the probe rule brings it back.
+      const router = yield* Router.make({
+        targets: [{ backend: flaky.backend, weight: 1 }, { backend: steady.backend, weight: 1_000_000 }],
+        strategy: "weighted"
+      })
+      // Its one failure (called directly) opens its breaker.
+      yield* Effect.exit(flaky.backend.chat(hi))
+      assert.strictEqual(yield* flaky.backend.monitor.breaker, "open")
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(yield* flaky.backend.monitor.breaker, "half_open")
+      assert.strictEqual((yield* router.chat(hi)).text, "flaky")
+      assert.strictEqual(yield* flaky.backend.monitor.breaker, "closed")
+      assert.strictEqual((yield* steady.control.calls).length, 0)
     }))
 
   it.effect("a target whose breaker is open is skipped without a request and without time", () =>
