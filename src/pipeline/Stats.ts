@@ -147,6 +147,8 @@ export interface Snapshot {
   readonly queue_depth: number
   /** Per key: state, requests, failures by reason, cooldowns, ejections (names only, never values). */
   readonly keys: ReadonlyArray<KeyStats>
+  /** Where the shared parts' state lives: `memory`, `shared` (a store such as Redis), or `fallback` (the store is unreachable: this process's own state). */
+  readonly shared_state: "memory" | "shared" | "fallback"
 }
 
 /**
@@ -275,6 +277,7 @@ export class Recorder {
     inFlight: number
     queueDepth: number
     keys: ReadonlyArray<KeyStats>
+    sharedState: "memory" | "shared" | "fallback"
   }): Snapshot {
     return {
       provider: this.provider,
@@ -299,7 +302,8 @@ export class Recorder {
       requests_by_priority: { ...this.byPriority },
       in_flight: extra.inFlight,
       queue_depth: extra.queueDepth,
-      keys: extra.keys
+      keys: extra.keys,
+      shared_state: extra.sharedState
     }
   }
 

@@ -45,7 +45,8 @@ export const text = (s: Snapshot): string => {
         : Object.entries(s.tokens_by_model).map(([m, t]) => `${m}: in ${t.input} / out ${t.output}`).join(", ")
     ],
     ["in_flight", String(s.in_flight)],
-    ["queue_depth", String(s.queue_depth)]
+    ["queue_depth", String(s.queue_depth)],
+    ["shared_state", s.shared_state]
   ]
   if (s.keys.length === 0) rows.push(["keys", "-"])
   for (const key of s.keys) {
