@@ -97,7 +97,7 @@ export const worker = (config: WorkerConfig): Promise<Worker> =>
     const child = fork(workerPath, [], {
       execArgv: ["--import", "tsx"],
       env: { ...process.env, WORKER_CONFIG: JSON.stringify(config) },
-      stdio: ["ignore", "ignore", "inherit", "ipc"]
+      stdio: ["ignore", process.env["WORKER_LOGS"] === "1" ? "inherit" : "ignore", "inherit", "ipc"]
     })
     let next = 0
     const pending = new Map<number, (value: any) => void>()
