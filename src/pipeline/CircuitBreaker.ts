@@ -18,7 +18,9 @@
 import { Clock, Duration, Effect, Exit, Ref } from "effect"
 import { CircuitOpen, countsForBreaker, type LlmError, type Reason } from "../LlmError.ts"
 import { failureOf } from "./Attempt.ts"
+import * as Shared from "./SharedBreaker.ts"
 import type { Call } from "./Call.ts"
+import type * as SharedState from "./SharedState.ts"
 import type { Stage } from "./Stage.ts"
 
 /**
@@ -53,6 +55,8 @@ export interface Ticket {
   readonly probe: boolean
   decided: boolean
   readonly transition: readonly [State, State] | undefined
+  /** Set when a shared store admitted the call: its outcome goes there too (the probe's lease, by name). */
+  readonly shared?: { readonly lease: string | undefined } | undefined
 }
 
 /**
@@ -91,6 +95,8 @@ export interface Options {
   readonly maxResetTimeout?: Duration.Duration | undefined
   /** Called on every state change, after it happened. */
   readonly onTransition?: ((from: State, to: State) => Effect.Effect<void>) | undefined
+  /** Keep the state in this store (shared by processes); the `Ref` serves while it is unavailable. */
+  readonly shared?: { readonly store: SharedState.Store; readonly leaseMs: number } | undefined
 }
 
 const closed: State = { _tag: "Closed", failures: 0 }
@@ -169,10 +175,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }
   }
 
-  const record: CircuitBreaker["record"] = (ticket, outcome) => {
-    if (!options.enabled || ticket.decided) return Effect.void
-    ticket.decided = true
-    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+  const apply = (ticket: Ticket, outcome: Outcome): Effect.Effect<void> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.flatMap(
         Ref.modify(ref, (state): readonly [readonly [State, State], State] => {
           const to = next(state, ticket, outcome, now)
@@ -183,19 +187,40 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           return announceChange(from, to)
         }
       ))
-  }
 
   const mayRetry: CircuitBreaker["mayRetry"] = (ticket) =>
     ticket.probe || !options.enabled
       ? Effect.succeed(!ticket.probe)
       : Effect.map(Ref.get(ref), (state) => state._tag === "Closed")
 
+  const local = { admit, apply, mayRetry, state: Ref.get(ref) }
+  const shared = options.shared === undefined || !options.enabled
+    ? local
+    : Shared.make(options.shared.store, {
+      failureThreshold: options.failureThreshold,
+      resetMs,
+      maxResetMs,
+      leaseMs: options.shared.leaseMs
+    }, local, {
+      announce: announceChange,
+      tripped: () => {
+        trips++
+      },
+      reset: Ref.set(ref, closed)
+    })
+
+  const record: CircuitBreaker["record"] = (ticket, outcome) => {
+    if (!options.enabled || ticket.decided) return Effect.void
+    ticket.decided = true
+    return shared.apply(ticket, outcome)
+  }
+
   return {
-    admit,
+    admit: shared.admit,
     announce: (ticket) => ticket.transition === undefined ? Effect.void : announceChange(...ticket.transition),
-    mayRetry,
+    mayRetry: shared.mayRetry,
     record,
-    state: Ref.get(ref),
+    state: shared.state,
     trips: () => trips,
     resetTrips: () => {
       trips = 0

@@ -18,6 +18,7 @@ import * as Call from "./Call.ts"
 import * as KeyPool from "./KeyPool.ts"
 import type { Policy } from "./Policy.ts"
 import * as RateLimiter from "./RateLimiter.ts"
+import type * as SharedState from "./SharedState.ts"
 import type { Stage } from "./Stage.ts"
 import type { Recorder } from "./Stats.ts"
 
@@ -45,6 +46,8 @@ export interface KeyAccess {
   readonly rotate: (failure: LlmError.LlmError, key: string | undefined, model: string | undefined) => boolean
   /** Brings ejected keys back (`monitor.reset`). */
   readonly restoreEjected: () => void
+  /** Brings ejected keys back in the shared store too (nothing without one). */
+  readonly restoreShared: Effect.Effect<void>
   readonly stats: Effect.Effect<ReadonlyArray<KeyPool.KeyStats>>
 }
 
@@ -56,7 +59,8 @@ export const make = (
   keys: ReadonlyArray<KeyPool.KeyConfig>,
   policy: Policy,
   recorder: Recorder,
-  budget: Call.Budget
+  budget: Call.Budget,
+  shared?: SharedState.Store
 ): KeyAccess => {
   const pool = keys.length === 0 ? undefined : KeyPool.make(keys, {
     strategy: policy.keyStrategy,
@@ -65,9 +69,22 @@ export const make = (
     quotaCooldown: policy.quotaCooldown,
     maxWait: policy.retryAfterCap,
     ejectCooldown: policy.ejectCooldown
-  })
-  const backendLimiter = RateLimiter.make({ requestsPerMinute: policy.requestsPerMinute, tokensPerMinute: policy.tokensPerMinute })
-  const keyLimiters = new Map(keys.map((key) => [key.name, RateLimiter.make(key)] as const))
+  }, shared)
+  const backendBucket: SharedState.Bucket = {
+    id: "backend",
+    requestsPerMinute: policy.requestsPerMinute,
+    tokensPerMinute: policy.tokensPerMinute
+  }
+  const keyBuckets = new Map(keys.map((key) => [key.name, { ...key, id: `key:${key.name}` }] as const))
+  const sharedOf = (bucket: SharedState.Bucket) => shared === undefined ? undefined : { store: shared, bucket }
+  const backendLimiter = RateLimiter.make(backendBucket, sharedOf(backendBucket))
+  const keyLimiters = new Map(keys.map((key) => [key.name, RateLimiter.make(key, sharedOf(keyBuckets.get(key.name)!))] as const))
+  // What one attempt's rate tokens come from, for the store: both buckets at once.
+  const backendBuckets = [backendBucket]
+  const bucketsOf = (key: string | undefined) => {
+    const own = key === undefined ? undefined : keyBuckets.get(key)
+    return own === undefined ? backendBuckets : [backendBucket, own]
+  }
   const backendOnly = [backendLimiter]
   const limitersOf = (key: string | undefined) => {
     const own = key === undefined ? undefined : keyLimiters.get(key)
@@ -112,7 +129,7 @@ export const make = (
   // giving the key back if interrupted); one that does not fails at once.
   const tokens = (call: Call.Call, lease: KeyPool.Lease | undefined, restore: Parameters<Stage<Leased>["acquire"]>[1]) => {
     const limiters = limitersOf(lease?.name)
-    const loop: Effect.Effect<Leased, LlmError.LlmError> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const local = (now: number): Effect.Effect<Leased, LlmError.LlmError> => {
       let waitMs = 0
       let held = false
       for (const limiter of limiters) {
@@ -126,6 +143,9 @@ export const make = (
         for (const limiter of limiters) limiter.takeNow(call.cost, now)
         return Effect.succeed(leased(call, lease))
       }
+      return wait(waitMs, held, now)
+    }
+    const wait = (waitMs: number, held: boolean, now: number): Effect.Effect<Leased, LlmError.LlmError> => {
       if (!Call.fits(call, budget, waitMs, now)) {
         if (lease !== undefined) pool!.cancel(lease)
         return Effect.fail(error(
@@ -143,7 +163,14 @@ export const make = (
         (exit) => Exit.isSuccess(exit) || lease === undefined ? Effect.void : Effect.sync(() => pool!.cancel(lease))
       )
       return Effect.andThen(slept, loop)
-    })
+    }
+    const loop: Effect.Effect<Leased, LlmError.LlmError> = shared === undefined
+      ? Effect.flatMap(Clock.currentTimeMillis, local)
+      : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.matchEffect(shared.take(bucketsOf(lease?.name), call.cost), {
+          onFailure: () => local(now),
+          onSuccess: (taken) => taken.waitMs === 0 ? Effect.succeed(leased(call, lease)) : wait(taken.waitMs, taken.held, now)
+        }))
     return loop
   }
 
@@ -177,6 +204,9 @@ export const make = (
     rotate: (failure, key, model) =>
       pool !== undefined && LlmError.isKeyFault(failure.reason) && key !== undefined && pool.hasAlternative(key, model),
     restoreEjected: () => pool?.restoreEjected(),
+    restoreShared: shared === undefined || keys.length === 0
+      ? Effect.void
+      : Effect.ignore(shared.restoreKeys(keys.map((key) => key.name))),
     stats: pool === undefined ? Effect.succeed([]) : pool.stats
   }
 }

@@ -20,6 +20,8 @@ import { Clock, Duration, Effect, type Redacted } from "effect"
 import * as LlmError from "../LlmError.ts"
 import * as KeyEntry from "./KeyEntry.ts"
 import * as KeyStrategy from "./KeyStrategy.ts"
+import * as SharedKeys from "./SharedKeys.ts"
+import type * as SharedState from "./SharedState.ts"
 import type { Restore } from "./Stage.ts"
 
 /**
@@ -147,7 +149,7 @@ export interface KeyPool {
  *
  * @since 0.1.0
  */
-export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool => {
+export const make = (keys: ReadonlyArray<KeyConfig>, options: Options, shared?: SharedState.Store): KeyPool => {
   const entries = keys.map(KeyEntry.make)
   const reactions: KeyEntry.Reactions = {
     rateLimitCooldownMs: Duration.toMillis(options.rateLimitCooldown),
@@ -184,9 +186,13 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
   })
   const wakeWithin = (ms: number) => Effect.raceFirst(released, Effect.sleep(Duration.millis(ms)))
 
+  // With a shared store, each decision first copies the keys' shared cooldowns and ejections in.
+  const names = entries.map((e) => e.config.name)
+  const mirror = shared === undefined ? undefined : (model: string | undefined) => SharedKeys.mirror(shared, names, entries, model)
+
   const acquire: KeyPool["acquire"] = (request, waits = standalone) => {
     let busyUntil: number | undefined
-    const loop: Effect.Effect<Lease, LlmError.Reason> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const decide: Effect.Effect<Lease, LlmError.Reason> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const candidates = request.pinned === undefined
         ? entries.filter((e) => e.config.models === undefined || request.model === undefined || e.config.models.includes(request.model))
         : entries.filter((e) => e.config.name === request.pinned)
@@ -241,6 +247,7 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
       }
       return Effect.andThen(waits.restore(wakeWithin(left)), loop)
     })
+    const loop = mirror === undefined ? decide : Effect.andThen(mirror(request.model), decide)
     return loop
   }
 
@@ -253,6 +260,8 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
         KeyEntry.react(entry, failure, lease.model ?? "", requestId, now, reactions)
         wake()
       }))
+  const releaseShared: KeyPool["release"] = shared === undefined ? release : (lease, failure, requestId) =>
+    Effect.andThen(release(lease, failure, requestId), SharedKeys.react(shared, lease, failure, requestId, reactions))
 
   const cancel: KeyPool["cancel"] = (lease) => {
     const entry = entries.find((e) => e.config.name === lease.name)
@@ -271,7 +280,7 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options): KeyPool 
   return {
     size: entries.length,
     acquire,
-    release,
+    release: releaseShared,
     cancel,
     hasAlternative,
     restoreEjected: () => {

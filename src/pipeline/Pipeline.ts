@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Stream } from "effect"
 import type { CallOptions } from "../domain/CallOptions.ts"
 import type { ChatRequest } from "../domain/Chat.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
@@ -35,6 +35,7 @@ import * as PriorityQueue from "./PriorityQueue.ts"
 import type { Provider } from "./Provider.ts"
 import * as RateLimiter from "./RateLimiter.ts"
 import * as Retry from "./Retry.ts"
+import * as SharedState from "./SharedState.ts"
 import * as Stats from "./Stats.ts"
 import * as StatsReport from "./StatsReport.ts"
 import * as Tracking from "./Tracking.ts"
@@ -112,6 +113,9 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     whenFull: policy.queueFull,
     agingInterval: policy.agingInterval
   })
+  // The one place the state of the shared parts is chosen: a store in the context, else memory.
+  const shared = yield* Effect.serviceOption(SharedState.SharedState)
+  const store = Option.isSome(shared) ? yield* shared.value.backend(name) : undefined
   const breaker = yield* CircuitBreaker.make({
     enabled: policy.circuitBreaker,
     failureThreshold: policy.failureThreshold,
@@ -121,9 +125,15 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
       Effect.andThen(
         recorder.breaker(CircuitBreaker.stateName(to), to._tag === "Open"),
         Effect.logWarning(`${name}: circuit ${CircuitBreaker.stateName(from)} -> ${CircuitBreaker.stateName(to)}`)
+      ),
+    shared: store === undefined ? undefined : {
+      store,
+      leaseMs: Duration.toMillis(
+        policy.probeLease ?? Duration.times(Duration.max(policy.attemptTimeout, policy.firstTokenTimeout), 2)
       )
+    }
   })
-  const keyAccess = KeyAccess.make(name, keys, policy, recorder, budget)
+  const keyAccess = KeyAccess.make(name, keys, policy, recorder, budget, store)
 
   const capabilities: Capabilities = {
     chat: provider.chat !== undefined,
@@ -298,18 +308,22 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
         inFlight: queue.inFlight(),
         queueDepth: queue.depth(),
         keys: keyStats,
-        malformedEventsSkipped: options.skippedEvents?.skipped ?? 0
+        malformedEventsSkipped: options.skippedEvents?.skipped ?? 0,
+        sharedState: store === undefined ? "memory" : store.mode()
       })))
 
   const monitor: Monitor = {
     stats: snapshot,
-    reset: Effect.sync(() => {
-      recorder.reset()
-      ring.clear()
-      breaker.resetTrips()
-      keyAccess.restoreEjected()
-      options.skippedEvents?.reset()
-    }),
+    reset: Effect.andThen(
+      Effect.sync(() => {
+        recorder.reset()
+        ring.clear()
+        breaker.resetTrips()
+        keyAccess.restoreEjected()
+        options.skippedEvents?.reset()
+      }),
+      keyAccess.restoreShared
+    ),
     report: (format = "text") => Effect.map(snapshot, format === "json" ? StatsReport.json : StatsReport.text),
     recent: Effect.sync(() => ring.toArray()),
     // An open breaker whose reset time has passed lets the next call probe: half open, as callers see it.

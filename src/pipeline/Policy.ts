@@ -63,6 +63,8 @@ export const Policy = Schema.Struct({
   resetTimeout: PositiveDuration,
   /** Cap on the open time, which doubles per consecutive failed probe (`max_reset_timeout`). */
   maxResetTimeout: PositiveDuration,
+  /** How long a half-open probe's lease lives in a shared store (default: twice the longer of `attemptTimeout` and `firstTokenTimeout`), so a crashed prober frees it (`probe_lease`). */
+  probeLease: Schema.optionalKey(PositiveDuration),
   /** One attempt of a non-streaming call (`request_timeout`). */
   attemptTimeout: PositiveDuration,
   /** From sending a stream request to its first content chunk. */
@@ -154,6 +156,7 @@ const durationKeys = new Set<string>([
   "minAttemptTime",
   "resetTimeout",
   "maxResetTimeout",
+  "probeLease",
   "attemptTimeout",
   "firstTokenTimeout",
   "idleTimeout",
@@ -222,6 +225,7 @@ export const externalNames: ReadonlyArray<readonly [keyof Policy, string]> = [
   ["failureThreshold", "failure_threshold"],
   ["resetTimeout", "reset_timeout"],
   ["maxResetTimeout", "max_reset_timeout"],
+  ["probeLease", "probe_lease"],
   ["attemptTimeout", "request_timeout"],
   ["firstTokenTimeout", "first_token_timeout"],
   ["idleTimeout", "stream_idle_timeout"],

@@ -13,6 +13,7 @@
  */
 import { Clock, Duration, Effect } from "effect"
 import * as RetryAfter from "../transport/RetryAfter.ts"
+import type * as SharedState from "./SharedState.ts"
 
 /**
  * @since 0.1.0
@@ -97,11 +98,22 @@ const readNumber = (headers: Readonly<Record<string, string | undefined>>, names
 }
 
 /**
+ * Where a limiter's buckets live when they are shared: `store`, under
+ * `bucket.id`. The in-memory buckets serve while the store is unavailable.
+ *
+ * @since 0.1.0
+ */
+export interface Shared {
+  readonly store: SharedState.Store
+  readonly bucket: SharedState.Bucket
+}
+
+/**
  * A limiter for the given limits; with none it never waits.
  *
  * @since 0.1.0
  */
-export const make = (limits: Limits): RateLimiter => {
+export const make = (limits: Limits, shared?: Shared): RateLimiter => {
   const requests = limits.requestsPerMinute === undefined ? undefined : new Bucket(limits.requestsPerMinute)
   const tokens = limits.tokensPerMinute === undefined ? undefined : new Bucket(limits.tokensPerMinute)
   // Until when the provider said nothing is left (epoch millis).
@@ -124,29 +136,68 @@ export const make = (limits: Limits): RateLimiter => {
       return Effect.void
     })
 
+  const correct: RateLimiter["correct"] = (estimated, actual) =>
+    tokens === undefined ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
+      if (actual < estimated) tokens.give(estimated - actual, now)
+      else if (actual > estimated) tokens.take(actual - estimated, now)
+    })
+
+  // For the store: the remaining counts and how long nothing is left (the in-memory path reads them inline).
+  const read = (headers: Readonly<Record<string, string | undefined>>, now: number) => {
+    const r = readNumber(headers, remainingHeaders.requests)
+    const t = readNumber(headers, remainingHeaders.tokens)
+    let holdMs = 0
+    for (const [left, reset] of [[r, resetHeaders.requests], [t, resetHeaders.tokens]] as const) {
+      if (left !== 0) continue
+      for (const name of reset) {
+        const value = headers[name]
+        const wait = value === undefined ? undefined : RetryAfter.parseReset(value, now)
+        if (wait !== undefined) holdMs = Math.max(holdMs, Duration.toMillis(wait))
+      }
+    }
+    return { r, t, holdMs }
+  }
+  const observe: RateLimiter["observe"] = (headers) =>
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      const r = readNumber(headers, remainingHeaders.requests)
+      const t = readNumber(headers, remainingHeaders.tokens)
+      if (r !== undefined) requests?.lowerTo(r, now)
+      if (t !== undefined) tokens?.lowerTo(t, now)
+      for (const [left, reset] of [[r, resetHeaders.requests], [t, resetHeaders.tokens]] as const) {
+        if (left !== 0) continue
+        for (const name of reset) {
+          const value = headers[name]
+          const wait = value === undefined ? undefined : RetryAfter.parseReset(value, now)
+          if (wait !== undefined) heldUntil = Math.max(heldUntil, now + Duration.toMillis(wait))
+        }
+      }
+    })
+
+  if (shared !== undefined) {
+    // Back from an outage: the buckets of the outage are dropped.
+    shared.store.onRestore(Effect.sync(() => {
+      requests?.give(requests.capacity, 0)
+      tokens?.give(tokens.capacity, 0)
+      heldUntil = 0
+    }))
+  }
+
   return {
     take,
     waitFor,
     takeNow,
-    correct: (estimated, actual) =>
-      tokens === undefined ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
-        if (actual < estimated) tokens.give(estimated - actual, now)
-        else if (actual > estimated) tokens.take(actual - estimated, now)
-      }),
-    observe: (headers) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        const r = readNumber(headers, remainingHeaders.requests)
-        const t = readNumber(headers, remainingHeaders.tokens)
-        if (r !== undefined) requests?.lowerTo(r, now)
-        if (t !== undefined) tokens?.lowerTo(t, now)
-        for (const [left, reset] of [[r, resetHeaders.requests], [t, resetHeaders.tokens]] as const) {
-          if (left !== 0) continue
-          for (const name of reset) {
-            const value = headers[name]
-            const wait = value === undefined ? undefined : RetryAfter.parseReset(value, now)
-            if (wait !== undefined) heldUntil = Math.max(heldUntil, now + Duration.toMillis(wait))
-          }
-        }
+    correct: shared === undefined ? correct : (estimated, actual) =>
+      actual === estimated || tokens === undefined
+        ? Effect.void
+        : Effect.catch(shared.store.correct([shared.bucket], actual - estimated), () => correct(estimated, actual)),
+    observe: shared === undefined ? observe : (headers) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const { holdMs, r, t } = read(headers, now)
+        if (r === undefined && t === undefined) return Effect.void
+        return Effect.catch(
+          shared.store.observe(shared.bucket, { requests: r, tokens: t }, holdMs),
+          () => observe(headers)
+        )
       }),
     available: Effect.map(Clock.currentTimeMillis, (now) => {
       requests?.waitFor(0, now)

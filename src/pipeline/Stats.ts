@@ -149,6 +149,8 @@ export interface Snapshot {
   readonly keys: ReadonlyArray<KeyStats>
   /** Stream events skipped under `malformedEvents: "skip"` (answers that may have a gap). */
   readonly malformed_events_skipped: number
+  /** Where the shared parts' state lives: `memory`, `shared` (a store such as Redis), or `fallback` (the store is unreachable: this process's own state). */
+  readonly shared_state: "memory" | "shared" | "fallback"
 }
 
 /**
@@ -278,6 +280,7 @@ export class Recorder {
     queueDepth: number
     keys: ReadonlyArray<KeyStats>
     malformedEventsSkipped?: number
+    sharedState: "memory" | "shared" | "fallback"
   }): Snapshot {
     return {
       provider: this.provider,
@@ -303,7 +306,8 @@ export class Recorder {
       in_flight: extra.inFlight,
       queue_depth: extra.queueDepth,
       keys: extra.keys,
-      malformed_events_skipped: extra.malformedEventsSkipped ?? 0
+      malformed_events_skipped: extra.malformedEventsSkipped ?? 0,
+      shared_state: extra.sharedState
     }
   }
 

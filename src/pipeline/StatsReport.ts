@@ -46,7 +46,8 @@ export const text = (s: Snapshot): string => {
     ],
     ["in_flight", String(s.in_flight)],
     ["queue_depth", String(s.queue_depth)],
-    ["malformed_events_skipped", String(s.malformed_events_skipped)]
+    ["malformed_events_skipped", String(s.malformed_events_skipped)],
+    ["shared_state", s.shared_state]
   ]
   if (s.keys.length === 0) rows.push(["keys", "-"])
   for (const key of s.keys) {

@@ -465,7 +465,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         breakerTrips: stats.reduce((n, s) => n + s.circuit_breaker_trips, 0),
         inFlight: stats.reduce((n, s) => n + s.in_flight, 0),
         queueDepth: stats.reduce((n, s) => n + s.queue_depth, 0),
-        keys: []
+        keys: [],
+        sharedState: stats.some((s) => s.shared_state === "fallback")
+          ? "fallback"
+          : stats.some((s) => s.shared_state === "shared")
+          ? "shared"
+          : "memory"
       })))
 
   const monitor: Monitor = {
