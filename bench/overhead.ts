@@ -14,6 +14,7 @@ import * as Message from "../src/domain/Message.ts"
 import * as Pipeline from "../src/pipeline/Pipeline.ts"
 import type { Provider } from "../src/pipeline/Provider.ts"
 import * as Support from "./support.ts"
+import * as Transports from "./transports.ts"
 
 const request = new ChatRequest({ model: "bench-model", messages: [Message.user("Hi")] })
 const wireBody = { model: "bench-model", messages: [{ role: "user", content: "Hi" }] }
@@ -73,3 +74,38 @@ export const run = (runs: number, n: number) =>
       addedP50: i === 1 ? Support.summarize(addedOf(1, 0)) : i === 2 ? Support.summarize(addedOf(2, 3)) : undefined
     }))
   }).pipe(Effect.provide(Support.memoryClient))
+
+/**
+ * 1b. Sequential calls over loopback, each client built as in the
+ * throughput section: what a call costs end to end on each transport, and
+ * what our backend adds over the raw Effect `HttpClient` on the same one.
+ */
+export const loopback = (runs: number, n: number) =>
+  Effect.gen(function*() {
+    const server = yield* Effect.acquireRelease(Effect.promise(() => Support.startServer()), (s) => Effect.sync(s.stop))
+    const built = yield* Transports.make(server.url, 1)
+    const labels = Transports.clients
+    const asEffect = (name: Transports.ClientName): Effect.Effect<unknown, unknown> => {
+      const { effect, promise } = built[name]
+      return effect ?? Effect.promise(promise!)
+    }
+    const samples = labels.map(() => ({ p50: [] as Array<number>, p99: [] as Array<number> }))
+    for (let r = 0; r < runs; r++) {
+      for (const [i, name] of labels.entries()) {
+        const t = yield* timeCalls(asEffect(name), n)
+        samples[i]!.p50.push(t.p50)
+        samples[i]!.p99.push(t.p99)
+      }
+    }
+    return labels.map((label, i): Row => {
+      const base = label in Transports.sameTransport
+        ? labels.indexOf(Transports.sameTransport[label as keyof typeof Transports.sameTransport])
+        : -1
+      return {
+        label,
+        p50: Support.summarize(samples[i]!.p50),
+        p99: Support.summarize(samples[i]!.p99),
+        addedP50: base < 0 ? undefined : Support.summarize(samples[i]!.p50.map((v, r) => v - samples[base]!.p50[r]!))
+      }
+    })
+  }).pipe(Effect.scoped)

@@ -17,7 +17,7 @@ import * as Streaming from "./streaming.ts"
 import * as Support from "./support.ts"
 import * as Throughput from "./throughput.ts"
 
-const RUNS = Number(process.env["RUNS"] ?? "3")
+const RUNS = Number(process.env["RUNS"] ?? "5")
 const all = ["overhead", "throughput", "streaming", "memory", "saturation", "gateway"] as const
 const named = [...all, "cache"] as const
 const chosen = process.argv.slice(2).filter((a) => (named as ReadonlyArray<string>).includes(a))
@@ -46,14 +46,26 @@ const program = Effect.gen(function*() {
     console.log("1. Added overhead per call, in memory (µs)")
     console.log(table(["case", "p50", "p99", "added p50"], rows.map((r) => [r.label, Support.fmt(r.p50), Support.fmt(r.p99), r.addedP50 === undefined ? "" : Support.fmt(r.addedP50)])))
     console.log("   added p50: backend vs bare HttpClient call; pipeline vs bare provider call\n")
+    const loopback = yield* Overhead.loopback(RUNS, 2000)
+    results["overheadLoopback"] = loopback
+    console.log("1b. Sequential calls over loopback (µs per call, p50)")
+    console.log(table(["client", "p50", "p99", "added p50 vs same transport"], loopback.map((r) => [r.label, Support.fmt(r.p50), Support.fmt(r.p99), r.addedP50 === undefined ? "" : Support.fmt(r.addedP50)])))
+    console.log("")
   }
   if (sections.includes("throughput")) {
-    const rows = yield* Throughput.run(RUNS, [1, 16, 64, 256], 1000)
+    const rows = yield* Throughput.run(RUNS, [1, 16, 64, 256], Number(process.env["THROUGHPUT_MS"] ?? "500"))
     results["throughput"] = rows
-    console.log("2. Throughput over loopback (calls/s; ratio to raw in the same run)")
+    console.log("2. Throughput over loopback (calls/s; ratio to raw undici in the same run)")
     console.log(table(["concurrency", ...Throughput.clients], rows.map((r) => [
       String(r.concurrency),
       ...Throughput.clients.map((c) => `${r.perSecond[c].median.toFixed(0)} (${r.ratioToRaw[c].median.toFixed(2)}x)`)
+    ])))
+    console.log("   ours over the raw Effect HttpClient on the same transport, and ours (undici) over the openai SDK:")
+    console.log(table(["concurrency", "ours/HttpClient fetch", "ours/HttpClient undici", "ours undici/openai SDK"], rows.map((r) => [
+      String(r.concurrency),
+      Support.fmt(r.oursToSameTransport["ours fetch"], 2),
+      Support.fmt(r.oursToSameTransport["ours undici"], 2),
+      Support.fmt(r.oursUndiciToOpenAi, 2)
     ])))
     console.log("")
   }

@@ -39,11 +39,13 @@ export const completionBody = JSON.stringify({
   usage: { prompt_tokens: 10, completion_tokens: 7, total_tokens: 17 }
 })
 
-/** An HttpClient that answers every request with the completion, from memory. */
+const completionLength = String(Buffer.byteLength(completionBody))
+
+/** An HttpClient that answers every request with the completion, from memory (framed like the loopback server's: with its content-length). */
 export const memoryClient: Layer.Layer<HttpClient.HttpClient> = Layer.succeed(HttpClient.HttpClient)(
   HttpClient.make((request) =>
     Effect.sync(() =>
-      HttpClientResponse.fromWeb(request, new Response(completionBody, { headers: { "content-type": "application/json" } }))
+      HttpClientResponse.fromWeb(request, new Response(completionBody, { headers: { "content-type": "application/json", "content-length": completionLength } }))
     )
   )
 )

@@ -4,9 +4,9 @@
  * backend against the local fake server: no network, no key.
  *
  * Two calls: an effect/ai `LanguageModel.generateText` (effect/ai's span,
- * which our adapter gives the GenAI attributes), and a plain `llm.chat`
- * inside our GenAI call and attempt spans (`Spans.call`, `Spans.attempt`).
- * The HTTP client's own span nests under them. When the program ends the
+ * which our adapter gives the GenAI attributes), and a plain `llm.chat`,
+ * for which the pipeline opens the GenAI call span and one attempt span
+ * per attempt itself. The HTTP client's own span nests under its attempt. When the program ends the
  * tracer flushes, and the example prints what the receiver got: span
  * names, parents and attributes (names, ids and counts; never a prompt,
  * an answer or a key).
@@ -21,7 +21,6 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { EffectAi } from "../src/ai/index.ts"
 import { Message, OpenAi } from "../src/index.ts"
-import { Spans } from "../src/observability/index.ts"
 import * as FakeOpenAi from "./support/FakeOpenAi.ts"
 
 // ---- A stand-in OTLP collector: accepts POST /v1/traces, keeps the bodies. --
@@ -98,15 +97,8 @@ const main = Effect.gen(function*() {
     )
     yield* Console.log(`effect/ai answer: ${response.text}`)
 
-    // 2. A plain call inside our call and attempt spans. (Once the pipeline
-    // opens these spans itself, this wrapping goes away.)
-    const reply = yield* backend.chat({ messages: [Message.user("Hello from llm.chat")] }, { priority: "high", requestId: "req-otlp-1" }).pipe(
-      Spans.attempt({ number: 1 }),
-      Spans.call(
-        { operation: "chat", provider: backend.provider, model: "fake-model", priority: "high", requestId: "req-otlp-1" },
-        { facts: Spans.ofChatResponse, tracking: () => ({ attempts: 1, queueWaitMs: 0 }) }
-      )
-    )
+    // 2. A plain call: the pipeline opens its call and attempt spans itself.
+    const reply = yield* backend.chat({ messages: [Message.user("Hello from llm.chat")] }, { priority: "high", requestId: "req-otlp-1" })
     yield* Console.log(`llm.chat answer: ${reply.text}`)
   }).pipe(Effect.provide(FetchHttpClient.layer))
 

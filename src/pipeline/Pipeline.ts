@@ -19,6 +19,7 @@ import type { CallOptions } from "../domain/CallOptions.ts"
 import type { ChatRequest } from "../domain/Chat.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
 import type { Usage } from "../domain/Usage.ts"
+import * as Spans from "../observability/Spans.ts"
 import type { Capabilities, Monitor, Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
@@ -38,6 +39,7 @@ import * as Retry from "./Retry.ts"
 import * as SharedState from "./SharedState.ts"
 import * as Stats from "./Stats.ts"
 import * as StatsReport from "./StatsReport.ts"
+import * as Tracing from "./Tracing.ts"
 import * as Tracking from "./Tracking.ts"
 import * as Validate from "./Validate.ts"
 
@@ -216,16 +218,24 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
       })
     )
 
+  // The call span is outermost (queue wait, retries and accounting inside
+  // it); each attempt gets a child span. Both only when a tracer is installed.
   const run = <A>(
     operation: string,
     model: string | undefined,
     resolved: Validate.ResolvedOptions,
     cost: number,
     spec: Attempt.EffectSpec<A>,
-    attempt: (context: CallContext) => Effect.Effect<A, LlmError.LlmError>
+    attempt: (context: CallContext) => Effect.Effect<A, LlmError.LlmError>,
+    facts?: (value: A) => Spans.ResultFacts | undefined
   ): Effect.Effect<A, LlmError.LlmError> =>
     Effect.flatMap(open(operation, false, model, resolved, cost), (call) =>
-      composed.effect<A>(call, (context) => Attempt.effect(call, spec, effectObserver, attempt(context))))
+      Tracing.withTracing((tracing) => {
+        if (!tracing) return composed.effect<A>(call, (context) => Attempt.effect(call, spec, effectObserver, attempt(context)))
+        const body = composed.effect<A>(call, (context) =>
+          Tracing.attempt(call, context.keyName, Attempt.effect(call, spec, effectObserver, attempt(context))))
+        return Tracing.call(name, call, facts, body)
+      }))
 
   const runStream = <A>(
     operation: string,
@@ -233,16 +243,20 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     resolved: Validate.ResolvedOptions,
     cost: number,
     spec: Attempt.StreamSpec<A>,
-    attempt: (context: CallContext) => Stream.Stream<A, LlmError.LlmError>
+    attempt: (context: CallContext) => Stream.Stream<A, LlmError.LlmError>,
+    facts?: (value: A) => Spans.ResultFacts | undefined
   ): Stream.Stream<A, LlmError.LlmError> =>
-    Stream.unwrap(Effect.map(open(operation, true, model, resolved, cost), (call) => {
-      let held: CircuitBreaker.Ticket | undefined
-      const watch = observer(() => held)
-      return composed.stream<A>(call, (context, ticket) => {
-        held = ticket
-        return Attempt.stream(call, spec, watch, attempt(context))
-      })
-    }))
+    Stream.unwrap(Effect.flatMap(open(operation, true, model, resolved, cost), (call) =>
+      Tracing.withTracing((tracing) => {
+        let held: CircuitBreaker.Ticket | undefined
+        const watch = observer(() => held)
+        const body = composed.stream<A>(call, (context, ticket) => {
+          held = ticket
+          const one = Attempt.stream(call, spec, watch, attempt(context))
+          return tracing ? Tracing.attemptStream(call, context.keyName, one) : one
+        })
+        return Effect.succeed(tracing ? Tracing.callStream(name, call, facts, body) : body)
+      })))
 
   const chatSpec: Attempt.EffectSpec<{ readonly usage?: Usage | undefined }> = {
     attemptTimeout: policy.attemptTimeout,
@@ -264,7 +278,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
       const request = yield* Validate.chatRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.model)
-      return yield* run("chat", model, resolved, chatCost(request), chatSpec, (call) => send(request, call))
+      return yield* run("chat", model, resolved, chatCost(request), chatSpec, (call) => send(request, call), Spans.ofChatResponse)
     })
   }
 
@@ -275,7 +289,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
       const request = yield* Validate.chatRequest(name, input)
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.model)
-      return runStream("stream", model, resolved, chatCost(request), chatStreamSpec, (call) => send(request, call))
+      return runStream("stream", model, resolved, chatCost(request), chatStreamSpec, (call) => send(request, call), Spans.ofChatChunk)
     }))
   }
 
@@ -287,7 +301,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
       const resolved = yield* Validate.callOptions(name, callOptions)
       const model = yield* Validate.model(name, request.model, options.embeddingModel ?? options.model)
       const chars = request.input.reduce((n, text) => n + text.length, 0)
-      return yield* run("embed", model, resolved, RateLimiter.estimate(chars, 0), chatSpec, (call) => send(request, call))
+      return yield* run("embed", model, resolved, RateLimiter.estimate(chars, 0), chatSpec, (call) => send(request, call), Spans.ofEmbedResponse)
     })
   }
 

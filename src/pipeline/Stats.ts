@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Metric } from "effect"
+import { type Context, Effect, Metric } from "effect"
 import type { KeyStats } from "./KeyPool.ts"
 
 const msBoundaries = Metric.exponentialBoundaries({ start: 1, factor: 2, count: 18 })
@@ -59,6 +59,14 @@ const series = (spec: MetricSpec, attributes: Record<string, string>): AnyMetric
   }
   return metric
 }
+
+// Several metric updates as one effect: `Metric.update` is an effect per
+// update (a context read and a sync each); a call makes about ten.
+const updating = (f: (context: Context.Context<never>) => void): Effect.Effect<void> =>
+  Effect.contextWith((context: Context.Context<never>) => {
+    f(context)
+    return Effect.void
+  })
 
 /** A window of recent samples for percentiles (bounded memory). */
 class Window {
@@ -193,7 +201,19 @@ export class Recorder {
   private queueWait = new Window(WINDOW)
   private backoff = new Window(WINDOW)
   private firstToken = new Window(WINDOW)
-  constructor(readonly provider: string) {}
+  // Series whose attributes are the provider alone, looked up once.
+  private readonly fixed: Record<"queueWait" | "queueDepth" | "inFlight" | "backoff" | "breakerState" | "breakerTrips", AnyMetric>
+  constructor(readonly provider: string) {
+    this.fixed = {
+      queueWait: this.tagged(metrics.queueWait),
+      queueDepth: this.tagged(metrics.queueDepth),
+      inFlight: this.tagged(metrics.inFlight),
+      backoff: this.tagged(metrics.backoff),
+      breakerState: this.tagged(metrics.breakerState),
+      breakerTrips: this.tagged(metrics.breakerTrips)
+    }
+  }
+
 
   private tagged(spec: MetricSpec, extra: Record<string, string | undefined> = {}): AnyMetric {
     const attributes: Record<string, string> = { provider: this.provider }
@@ -206,50 +226,52 @@ export class Recorder {
 
   queued(waitMs: number): Effect.Effect<void> {
     this.queueWait.add(waitMs)
-    return Metric.update(this.tagged(metrics.queueWait), waitMs)
+    return updating((context) => this.fixed.queueWait.updateUnsafe(waitMs, context))
   }
 
   gauges(depth: number, inFlight: number): Effect.Effect<void> {
-    return Effect.andThen(
-      Metric.update(this.tagged(metrics.queueDepth), depth),
-      Metric.update(this.tagged(metrics.inFlight), inFlight)
-    )
+    return updating((context) => {
+      this.fixed.queueDepth.updateUnsafe(depth, context)
+      this.fixed.inFlight.updateUnsafe(inFlight, context)
+    })
   }
 
   retry(model: string | undefined, reason: string, delayMs: number): Effect.Effect<void> {
     this.retries++
     this.backoff.add(delayMs)
-    return Effect.andThen(
-      Metric.update(this.tagged(metrics.retries, { model, reason }), 1),
-      Metric.update(this.tagged(metrics.backoff), delayMs)
-    )
+    return updating((context) => {
+      this.tagged(metrics.retries, { model, reason }).updateUnsafe(1, context)
+      this.fixed.backoff.updateUnsafe(delayMs, context)
+    })
   }
 
   keyAttempt(key: string, reason: string | undefined): Effect.Effect<void> {
-    return Metric.update(this.tagged(metrics.keyAttempts, { key, outcome: reason === undefined ? "success" : "failure", reason }), 1)
+    return updating((context) =>
+      this.tagged(metrics.keyAttempts, { key, outcome: reason === undefined ? "success" : "failure", reason }).updateUnsafe(1, context)
+    )
   }
 
   firstContent(model: string | undefined, ms: number): Effect.Effect<void> {
     this.firstToken.add(ms)
-    return Metric.update(this.tagged(metrics.firstToken, { model }), ms)
+    return updating((context) => this.tagged(metrics.firstToken, { model }).updateUnsafe(ms, context))
   }
 
   usage(model: string, input: number, output: number): Effect.Effect<void> {
     const entry = this.tokens[model] ?? (this.tokens[model] = { input: 0, output: 0 })
     entry.input += input
     entry.output += output
-    return Effect.andThen(
-      Metric.update(this.tagged(metrics.tokens, { model, direction: "input" }), input),
-      Metric.update(this.tagged(metrics.tokens, { model, direction: "output" }), output)
-    )
+    return updating((context) => {
+      this.tagged(metrics.tokens, { model, direction: "input" }).updateUnsafe(input, context)
+      this.tagged(metrics.tokens, { model, direction: "output" }).updateUnsafe(output, context)
+    })
   }
 
   breaker(state: "closed" | "open" | "half_open", tripped: boolean): Effect.Effect<void> {
     const value = state === "closed" ? 0 : state === "half_open" ? 1 : 2
-    return Effect.andThen(
-      Metric.update(this.tagged(metrics.breakerState), value),
-      tripped ? Metric.update(this.tagged(metrics.breakerTrips), 1) : Effect.void
-    )
+    return updating((context) => {
+      this.fixed.breakerState.updateUnsafe(value, context)
+      if (tripped) this.fixed.breakerTrips.updateUnsafe(1, context)
+    })
   }
 
   finished(call: Finished): Effect.Effect<void> {
@@ -266,11 +288,10 @@ export class Recorder {
     if (call.reason !== undefined) this.errors[call.reason] = (this.errors[call.reason] ?? 0) + 1
     if (call.retries > 0) this.retried++
     this.latency.add(call.durationMs)
-    const labels = { model: call.model, outcome: call.outcome, reason: call.reason }
-    return Effect.andThen(
-      Metric.update(this.tagged(metrics.requests, labels), 1),
-      Metric.update(this.tagged(metrics.duration, { model: call.model, outcome: call.outcome }), call.durationMs)
-    )
+    return updating((context) => {
+      this.tagged(metrics.requests, { model: call.model, outcome: call.outcome, reason: call.reason }).updateUnsafe(1, context)
+      this.tagged(metrics.duration, { model: call.model, outcome: call.outcome }).updateUnsafe(call.durationMs, context)
+    })
   }
 
   snapshot(extra: {

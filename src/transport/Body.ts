@@ -67,10 +67,30 @@ export const readText = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, max: numb
           whole.set(part, at)
           at += part.length
         }
-        return { text: new TextDecoder().decode(whole), truncated }
+        return { text: utf8.decode(whole), truncated }
       }
     )
   })
+
+// One decoder for every body: `decode` without `{ stream: true }` keeps no state.
+const utf8 = new TextDecoder()
+
+/**
+ * Reads a body whose size the server declared (`content-length` at most
+ * `max`) in one piece. HTTP/1.1 framing ends the body at the declared
+ * length, so it cannot grow past the cap; a transport that does not frame
+ * (an in-memory client) is still held to it: more bytes than `max` read as
+ * truncated. Unlike `readText`, nothing is aborted after a complete read
+ * (ending a response stream early aborts the request, which costs a
+ * `DOMException` with a stack trace per call).
+ *
+ * @since 0.1.0
+ */
+export const readDeclared = <E>(body: Effect.Effect<ArrayBuffer, E>, max: number): Effect.Effect<Read, E> =>
+  Effect.map(body, (buffer) =>
+    buffer.byteLength > max
+      ? { text: utf8.decode(new Uint8Array(buffer, 0, max)), truncated: true }
+      : { text: utf8.decode(buffer), truncated: false })
 
 /**
  * Lets go of a body we will not read: takes at most its first piece, which

@@ -82,33 +82,47 @@ export const redirected = (response: HttpClientResponse.HttpClientResponse, scru
 }
 
 /**
- * The attributes of a request's span: method, scrubbed URL, host, provider
- * and our ids.
+ * The URL part of a request's span attributes: scrubbed full URL and path,
+ * scheme, host and port.
  *
  * @since 0.1.0
  */
-export const spanAttributes = (
+export const urlAttributes = (
   request: HttpClientRequest.HttpClientRequest,
-  context: { readonly provider: string; readonly requestId: string; readonly keyName?: string | undefined },
   scrub: (text: string) => string
-): Record<string, unknown> => {
+): Readonly<Record<string, unknown>> => {
   const url = new URL(request.url)
   for (const [key, value] of request.urlParams.params) {
     url.searchParams.append(key, typeof value === "string" ? value : "<redacted>")
   }
   const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port)
   return {
-    "http.request.method": request.method,
     "url.full": scrub(url.toString()),
     "url.path": scrub(url.pathname),
     "url.scheme": url.protocol.slice(0, -1),
     "server.address": url.hostname,
-    "server.port": port,
-    "llm.provider": context.provider,
-    "llm.request_id": context.requestId,
-    ...(context.keyName === undefined ? {} : { "llm.key_name": context.keyName })
+    "server.port": port
   }
 }
+
+/**
+ * The attributes of a request's span: method, scrubbed URL, host, provider
+ * and our ids. `url` is the request's `urlAttributes`, when already known.
+ *
+ * @since 0.1.0
+ */
+export const spanAttributes = (
+  request: HttpClientRequest.HttpClientRequest,
+  context: { readonly provider: string; readonly requestId: string; readonly keyName?: string | undefined },
+  scrub: (text: string) => string,
+  url: Readonly<Record<string, unknown>> = urlAttributes(request, scrub)
+): Record<string, unknown> => ({
+  "http.request.method": request.method,
+  ...url,
+  "llm.provider": context.provider,
+  "llm.request_id": context.requestId,
+  ...(context.keyName === undefined ? {} : { "llm.key_name": context.keyName })
+})
 
 /**
  * A transport failure as a reason. Once headers are in (`body`), any failure

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, type Redacted, Schema, Stream } from "effect"
+import { Clock, Effect, type Redacted, type Result, Schema, Stream } from "effect"
 import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import * as LlmError from "../LlmError.ts"
 import * as Body from "./Body.ts"
@@ -112,11 +112,11 @@ export interface Options {
 export interface ProviderHttp {
   readonly provider: string
   /** Sends a request and decodes a JSON success body with `schema`. */
-  readonly json: <A, I, RD>(
+  readonly json: <A, I>(
     spec: RequestSpec,
     call: CallContext,
-    schema: Schema.Codec<A, I, RD>
-  ) => Effect.Effect<Reply<A>, LlmError.LlmError, RD>
+    schema: Schema.Codec<A, I>
+  ) => Effect.Effect<Reply<A>, LlmError.LlmError>
   /** Sends a request and hands back the body as bytes once the status is 2xx. */
   readonly stream: (
     spec: RequestSpec,
@@ -160,6 +160,19 @@ export interface ProviderHttp {
     data: string,
     providerRequestId: string | undefined
   ) => Effect.Effect<string, LlmError.LlmError>
+}
+
+// One compiled decoder per schema, shared by every transport: building it per
+// call redoes the parser lookup and allocates closures on each request.
+// (Wire schemas need no services, so decoding is synchronous.)
+const decoders = new WeakMap<object, (input: unknown) => Result.Result<unknown, Schema.SchemaError>>()
+const decoderOf = <A, I>(schema: Schema.Codec<A, I>): (input: unknown) => Result.Result<A, Schema.SchemaError> => {
+  let decode = decoders.get(schema)
+  if (decode === undefined) {
+    decode = Schema.decodeUnknownResult(schema)
+    decoders.set(schema, decode)
+  }
+  return decode as (input: unknown) => Result.Result<A, Schema.SchemaError>
 }
 
 /**
@@ -217,11 +230,25 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const scrub = (text: string) => Redact.scrub(text, secrets)
   const redaction: ClientSpan.Redaction = { secretHeaders, scrub }
 
+  // A backend sends to a handful of URLs: each is parsed and scrubbed once
+  // (bounded, for paths that carry ids); a URL with query parameters every time.
+  const urls = new Map<string, Readonly<Record<string, unknown>>>()
+  const urlOf = (request: HttpClientRequest.HttpClientRequest) => {
+    if (request.urlParams.params.length > 0) return Outbound.urlAttributes(request, scrub)
+    let known = urls.get(request.url)
+    if (known === undefined) {
+      if (urls.size >= 256) urls.clear()
+      known = Outbound.urlAttributes(request, scrub)
+      urls.set(request.url, known)
+    }
+    return known
+  }
+
   const send = (spec: RequestSpec, call: CallContext) => {
     const request = build(spec, call)
     const unsafe = Outbound.unsafeHeader(request, { requestIdHeader: options.requestIdHeader, apiKey: call.apiKey })
     if (unsafe !== undefined) return Effect.fail(fail(call, unsafe))
-    const attributes = Outbound.spanAttributes(request, { provider: options.provider, ...call }, scrub)
+    const attributes = Outbound.spanAttributes(request, { provider: options.provider, ...call }, scrub, urlOf(request))
     return ClientSpan.around(request, attributes, redaction, (outgoing) =>
       Outbound.execute(client, outgoing, secretHeaders).pipe(
         Effect.mapError((error) => transportError(call, error, "send")),
@@ -271,7 +298,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       if (Number.isFinite(declared) && declared > maxResponseBytes) {
         return Effect.andThen(Body.discard(response), Effect.fail(tooLarge()))
       }
-      return Body.readText(response.stream, maxResponseBytes).pipe(
+      // A declared size is read in one piece; an undeclared one (chunked) as it arrives, stopping at the cap.
+      const read = Number.isFinite(declared)
+        ? Body.readDeclared(response.arrayBuffer, maxResponseBytes)
+        : Body.readText(response.stream, maxResponseBytes)
+      return read.pipe(
         Effect.mapError((error) => transportError(call, error, "body")),
         Effect.flatMap((read) => {
           if (read.truncated) return Effect.fail(tooLarge())
@@ -281,9 +312,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           } catch {
             return Effect.fail(invalid(read.text, "body is not JSON"))
           }
-          return Schema.decodeUnknownEffect(schema)(parsed).pipe(
-            Effect.mapError((error) => invalid(read.text, Redact.snippet(error.message, secrets, 300)))
-          )
+          const decoded = decoderOf(schema)(parsed)
+          return decoded._tag === "Success"
+            ? Effect.succeed(decoded.success)
+            : Effect.fail(invalid(read.text, Redact.snippet(decoded.failure.message, secrets, 300)))
         }),
         Effect.map((body) => ({
           body,

@@ -10,6 +10,7 @@
 import { Effect, Schema, Stream } from "effect"
 import * as Chunk from "../../domain/ChatChunk.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as Trusted from "../../internal/Trusted.ts"
 import * as LlmError from "../../LlmError.ts"
 import * as ChunkStream from "../ChunkStream.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
@@ -95,10 +96,11 @@ class Assembler {
       const delta = choice.delta
       if (delta !== null && delta !== undefined) {
         if (delta.content !== null && delta.content !== undefined && delta.content.length > 0) {
-          out.push(new Chunk.TextDelta({ text: delta.content }))
+          // Per chunk, without a second parse: `content` was decoded as a string just above.
+          out.push(Trusted.tagged(Chunk.TextDelta, "TextDelta", { text: delta.content }))
         }
         if (delta.refusal !== null && delta.refusal !== undefined && delta.refusal.length > 0) {
-          out.push(new Chunk.RefusalDelta({ text: delta.refusal }))
+          out.push(Trusted.tagged(Chunk.RefusalDelta, "RefusalDelta", { text: delta.refusal }))
         }
         for (const piece of delta.tool_calls ?? []) {
           let pending = this.calls.get(piece.index)
@@ -143,7 +145,7 @@ class Assembler {
     this.calls.clear()
     if (raw !== undefined || ordered.length > 0 || this.contentSent) {
       this.finished = true
-      out.push(new Chunk.Finish(omitUndefined({
+      out.push(Trusted.tagged(Chunk.Finish, "Finish", omitUndefined({
         reason: raw === undefined ? (ordered.length > 0 ? "tool_calls" : "other") : FromWire.finishReason(raw),
         raw
       })))

@@ -9,6 +9,7 @@ import { EmbedResponse } from "../../domain/Embedding.ts"
 import { ModelInfo } from "../../domain/Model.ts"
 import * as Usage from "../../domain/Usage.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as Trusted from "../../internal/Trusted.ts"
 import type { ChatCompletion, EmbeddingList, ModelList, WireUsage } from "./Wire.ts"
 
 /**
@@ -90,7 +91,9 @@ export const chatResponse = (body: ChatCompletion, context: ReplyContext): ChatR
   if (choice === undefined) return undefined
   const content: Array<Content.AssistantPart> = []
   const text = choice.message.content
-  if (text !== null && text !== undefined && text.length > 0) content.push(Content.text(text))
+  // Built without a second parse: the body was just decoded by `Wire.ChatCompletion`,
+  // and every field below is a decoded string, a mapped literal or an instance.
+  if (text !== null && text !== undefined && text.length > 0) content.push(Trusted.tagged(Content.TextPart, "Text", { text }))
   for (const [index, call] of (choice.message.tool_calls ?? []).entries()) {
     content.push(
       new Content.ToolCallPart({
@@ -100,7 +103,7 @@ export const chatResponse = (body: ChatCompletion, context: ReplyContext): ChatR
       })
     )
   }
-  return new ChatResponse({
+  return Trusted.make(ChatResponse, {
     provider: context.provider,
     model: present(body.model) ?? context.model,
     content,
