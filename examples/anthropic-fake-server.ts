@@ -8,8 +8,8 @@
  *
  *   npm run example examples/anthropic-fake-server.ts     # serves until Ctrl-C
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import type * as Http from "node:http"
+import * as FakeHttp from "./support/FakeHttp.ts"
 
 interface Body {
   readonly model?: string
@@ -83,24 +83,7 @@ const handle = (req: Http.IncomingMessage, res: Http.ServerResponse, raw: string
 }
 
 /** Starts the server; resolves with its base URL (ending in /v1) and a close function. */
-export const serve = (port = 0): Promise<{ readonly url: string; readonly close: () => Promise<void> }> =>
-  new Promise((resolve) => {
-    const server = Http.createServer((req, res) => {
-      const parts: Array<Buffer> = []
-      req.on("data", (p: Buffer) => parts.push(p))
-      req.on("end", () => handle(req, res, Buffer.concat(parts).toString("utf8")))
-    })
-    server.listen(port, "127.0.0.1", () => {
-      const { port: bound } = server.address() as AddressInfo
-      resolve({
-        url: `http://127.0.0.1:${bound}/v1`,
-        close: () => new Promise((done) => {
-          server.closeAllConnections()
-          server.close(() => done())
-        })
-      })
-    })
-  })
+export const serve = (port = 0): Promise<FakeHttp.Served> => FakeHttp.serve(port, handle, "/v1")
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   serve(Number(process.env["PORT"] ?? "8788")).then(({ url }) => console.log(`fake Claude server at ${url} (Ctrl-C to stop)`))

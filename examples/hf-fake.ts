@@ -13,13 +13,10 @@
  *   npm run example examples/hf-fake.ts   # TGI on :8090 and TEI on :8091 until Ctrl-C
  */
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as FakeHttp from "./support/FakeHttp.ts"
 
 /** A running fake. */
-export interface Served {
-  readonly url: string
-  readonly close: () => Promise<void>
-}
+export type Served = FakeHttp.Served
 
 type Handler = (method: string, path: string, body: Record<string, unknown>, res: Http.ServerResponse) => void
 
@@ -42,27 +39,7 @@ const frames = (res: Http.ServerResponse, values: ReadonlyArray<unknown>, ms: nu
 }
 
 const listen = (handler: Handler, port: number): Promise<Served> =>
-  new Promise((resolve) => {
-    const server = Http.createServer((req, res) => {
-      const parts: Array<Buffer> = []
-      req.on("data", (part: Buffer) => parts.push(part))
-      req.on("end", () => {
-        const text = Buffer.concat(parts).toString("utf8")
-        handler(req.method ?? "", req.url ?? "", text.length > 0 ? JSON.parse(text) : {}, res)
-      })
-    })
-    server.listen(port, "127.0.0.1", () => {
-      const { port: bound } = server.address() as AddressInfo
-      resolve({
-        url: `http://127.0.0.1:${bound}`,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          })
-      })
-    })
-  })
+  FakeHttp.serve(port, (req, res, text) => handler(req.method ?? "", req.url ?? "", FakeHttp.jsonBody(text), res))
 
 const MODEL = "HuggingFaceH4/zephyr-7b-beta"
 const overloaded = { error: "Model is overloaded", error_type: "overloaded" }

@@ -10,14 +10,10 @@
  *   npm run example examples/ollama-fake.ts          # serves on :11435 until Ctrl-C
  *   OLLAMA_HOST=127.0.0.1:11435 npm run example examples/ollama-pull.ts
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as FakeHttp from "./support/FakeHttp.ts"
 
 /** A running fake. */
-export interface Served {
-  readonly url: string
-  readonly close: () => Promise<void>
-}
+export type Served = FakeHttp.Served
 
 export interface ServeOptions {
   readonly port?: number
@@ -41,101 +37,83 @@ const lastUserText = (body: { messages?: ReadonlyArray<{ role: string; content: 
 
 /** Starts the fake; resolves once it listens. */
 export const serve = (options: ServeOptions = {}): Promise<Served> =>
-  new Promise((resolve) => {
-    const server = Http.createServer((req, res) => {
-      const parts: Array<Buffer> = []
-      req.on("data", (part: Buffer) => parts.push(part))
-      req.on("end", () => {
-        const text = Buffer.concat(parts).toString("utf8")
-        const body = text.length > 0 ? JSON.parse(text) : {}
-        const json = (status: number, value: unknown) => {
-          res.writeHead(status, { "content-type": "application/json; charset=utf-8" })
-          res.end(JSON.stringify(value))
-        }
-        // One NDJSON line after another, `ms` apart, like Ollama's streams.
-        const lines = (values: ReadonlyArray<unknown>, ms: number) => {
-          res.writeHead(200, { "content-type": "application/x-ndjson" })
-          let i = 0
-          const next = () => {
-            if (i >= values.length) return void res.end()
-            res.write(`${JSON.stringify(values[i++])}\n`)
-            setTimeout(next, ms)
-          }
-          next()
-        }
-        const model = String(body.model ?? "")
-        switch (`${req.method} ${req.url}`) {
-          case "GET /api/version":
-            return json(200, { version: "0.12.6-fake" })
-          case "GET /api/tags":
-            return json(200, {
-              models: ["llama3.2:latest", "all-minilm:latest"].map((name) => ({
-                name,
-                model: name,
-                modified_at: "2025-05-04T17:37:44.706015396-07:00",
-                size: 2_019_393_189,
-                digest: layers[0]!.digest.slice(7),
-                details: { format: "gguf", family: "llama", parameter_size: "3.2B", quantization_level: "Q4_K_M" }
-              }))
-            })
-          case "POST /api/show":
-            return json(200, {
-              parameters: "num_ctx 4096",
-              template: "{{ .Prompt }}",
-              details: { format: "gguf", family: "llama", parameter_size: "3.2B", quantization_level: "Q4_K_M" },
-              model_info: { "general.architecture": "llama", "llama.context_length": 131072 },
-              capabilities: ["completion", "tools"]
-            })
-          case "POST /api/embed": {
-            const input: Array<string> = typeof body.input === "string" ? [body.input] : body.input
-            return json(200, { model, embeddings: input.map((s) => [s.length / 10, 0.5]), prompt_eval_count: input.length * 4 })
-          }
-          case "POST /api/pull": {
-            const progress: Array<unknown> = [{ status: "pulling manifest" }]
-            if (model.includes("missing")) {
-              progress.push({ error: "pull model manifest: file does not exist" })
-            } else {
-              for (const layer of layers) {
-                const status = `pulling ${layer.digest.slice(7, 19)}`
-                progress.push({ status, digest: layer.digest, total: layer.total })
-                for (let step = 1; step <= layer.steps; step++) {
-                  progress.push({ status, digest: layer.digest, total: layer.total, completed: Math.round((layer.total * step) / layer.steps) })
-                }
-              }
-              progress.push({ status: "verifying sha256 digest" }, { status: "writing manifest" }, { status: "success" })
+  FakeHttp.serve(options.port ?? 0, (req, res, text) => {
+    const body = text.length > 0 ? JSON.parse(text) : {}
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8" })
+      res.end(JSON.stringify(value))
+    }
+    // One NDJSON line after another, `ms` apart, like Ollama's streams.
+    const lines = (values: ReadonlyArray<unknown>, ms: number) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" })
+      let i = 0
+      const next = () => {
+        if (i >= values.length) return void res.end()
+        res.write(`${JSON.stringify(values[i++])}\n`)
+        setTimeout(next, ms)
+      }
+      next()
+    }
+    const model = String(body.model ?? "")
+    switch (`${req.method} ${req.url}`) {
+      case "GET /api/version":
+        return json(200, { version: "0.12.6-fake" })
+      case "GET /api/tags":
+        return json(200, {
+          models: ["llama3.2:latest", "all-minilm:latest"].map((name) => ({
+            name,
+            model: name,
+            modified_at: "2025-05-04T17:37:44.706015396-07:00",
+            size: 2_019_393_189,
+            digest: layers[0]!.digest.slice(7),
+            details: { format: "gguf", family: "llama", parameter_size: "3.2B", quantization_level: "Q4_K_M" }
+          }))
+        })
+      case "POST /api/show":
+        return json(200, {
+          parameters: "num_ctx 4096",
+          template: "{{ .Prompt }}",
+          details: { format: "gguf", family: "llama", parameter_size: "3.2B", quantization_level: "Q4_K_M" },
+          model_info: { "general.architecture": "llama", "llama.context_length": 131072 },
+          capabilities: ["completion", "tools"]
+        })
+      case "POST /api/embed": {
+        const input: Array<string> = typeof body.input === "string" ? [body.input] : body.input
+        return json(200, { model, embeddings: input.map((s) => [s.length / 10, 0.5]), prompt_eval_count: input.length * 4 })
+      }
+      case "POST /api/pull": {
+        const progress: Array<unknown> = [{ status: "pulling manifest" }]
+        if (model.includes("missing")) {
+          progress.push({ error: "pull model manifest: file does not exist" })
+        } else {
+          for (const layer of layers) {
+            const status = `pulling ${layer.digest.slice(7, 19)}`
+            progress.push({ status, digest: layer.digest, total: layer.total })
+            for (let step = 1; step <= layer.steps; step++) {
+              progress.push({ status, digest: layer.digest, total: layer.total, completed: Math.round((layer.total * step) / layer.steps) })
             }
-            return lines(progress, options.pullStepMs ?? 60)
           }
-          case "POST /api/chat":
-          case "POST /api/generate": {
-            const prompt = req.url === "/api/chat" ? lastUserText(body) : String(body.prompt ?? "")
-            if (prompt.includes("[fault:500]")) return json(500, { error: "the model failed to generate a response" })
-            const answer = `You said: ${prompt}`
-            const words = answer.split(/(?<=\s)/)
-            const counts = { prompt_eval_count: prompt.length, eval_count: words.length }
-            const piece = (content: string, done: boolean) =>
-              req.url === "/api/chat"
-                ? { model, created_at: now(), message: { role: "assistant", content }, done }
-                : { model, created_at: now(), response: content, done }
-            if (body.stream === false) return json(200, { ...piece(answer, true), done_reason: "stop", ...counts })
-            return lines([...words.map((w) => piece(w, false)), { ...piece("", true), done_reason: "stop", ...counts }], options.wordMs ?? 30)
-          }
-          default:
-            return json(404, { error: `404 page not found: ${req.method} ${req.url}` })
+          progress.push({ status: "verifying sha256 digest" }, { status: "writing manifest" }, { status: "success" })
         }
-      })
-    })
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          })
-      })
-    })
+        return lines(progress, options.pullStepMs ?? 60)
+      }
+      case "POST /api/chat":
+      case "POST /api/generate": {
+        const prompt = req.url === "/api/chat" ? lastUserText(body) : String(body.prompt ?? "")
+        if (prompt.includes("[fault:500]")) return json(500, { error: "the model failed to generate a response" })
+        const answer = `You said: ${prompt}`
+        const words = answer.split(/(?<=\s)/)
+        const counts = { prompt_eval_count: prompt.length, eval_count: words.length }
+        const piece = (content: string, done: boolean) =>
+          req.url === "/api/chat"
+            ? { model, created_at: now(), message: { role: "assistant", content }, done }
+            : { model, created_at: now(), response: content, done }
+        if (body.stream === false) return json(200, { ...piece(answer, true), done_reason: "stop", ...counts })
+        return lines([...words.map((w) => piece(w, false)), { ...piece("", true), done_reason: "stop", ...counts }], options.wordMs ?? 30)
+      }
+      default:
+        return json(404, { error: `404 page not found: ${req.method} ${req.url}` })
+    }
   })
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,14 +9,10 @@
  *   npm run example examples/ovms-fake.ts      # serves on :8001 until Ctrl-C
  *   OVMS_API_URL=http://127.0.0.1:8001 npm run example examples/ovms-infer.ts
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as FakeHttp from "./support/FakeHttp.ts"
 
 /** A running fake. */
-export interface Served {
-  readonly url: string
-  readonly close: () => Promise<void>
-}
+export type Served = FakeHttp.Served
 
 const MODEL = "tiny-classifier"
 const LABELS = ["cat", "dog", "bird"]
@@ -99,36 +95,18 @@ const route = (method: string, path: string, body: Record<string, unknown>): rea
 
 /** Starts the fake; resolves once it listens. */
 export const serve = (port = 0): Promise<Served> =>
-  new Promise((resolve) => {
-    const server = Http.createServer((req, res) => {
-      const parts: Array<Buffer> = []
-      req.on("data", (part: Buffer) => parts.push(part))
-      req.on("end", () => {
-        const text = Buffer.concat(parts).toString("utf8")
-        let body: Record<string, unknown> = {}
-        try {
-          body = text.length > 0 ? JSON.parse(text) : {}
-        } catch {
-          res.writeHead(400, { "content-type": "application/json" })
-          res.end(JSON.stringify({ error: "Invalid JSON in request body" }))
-          return
-        }
-        const [status, reply] = route(req.method ?? "GET", (req.url ?? "/").split("?")[0]!, body)
-        res.writeHead(status, { "content-type": "application/json" })
-        res.end(reply === undefined ? "" : JSON.stringify(reply))
-      })
-    })
-    server.listen(port, "127.0.0.1", () => {
-      const { port: bound } = server.address() as AddressInfo
-      resolve({
-        url: `http://127.0.0.1:${bound}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          })
-      })
-    })
+  FakeHttp.serve(port, (req, res, text) => {
+    let body: Record<string, unknown>
+    try {
+      body = FakeHttp.jsonBody(text)
+    } catch {
+      res.writeHead(400, { "content-type": "application/json" })
+      res.end(JSON.stringify({ error: "Invalid JSON in request body" }))
+      return
+    }
+    const [status, reply] = route(req.method ?? "GET", (req.url ?? "/").split("?")[0]!, body)
+    res.writeHead(status, { "content-type": "application/json" })
+    res.end(reply === undefined ? "" : JSON.stringify(reply))
   })
 
 if (import.meta.url === `file://${process.argv[1]}`) {

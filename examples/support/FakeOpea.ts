@@ -6,14 +6,10 @@
  * framing) and `/v1/health_check`. Written from GenAIComps' protocol
  * models; it is not OPEA.
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as FakeHttp from "./FakeHttp.ts"
 
 /** A running fake. */
-export interface Served {
-  readonly url: string
-  readonly close: () => Promise<void>
-}
+export type Served = FakeHttp.Served
 
 const ANSWER = "OPEA composes retrieval, reranking and generation microservices into one pipeline."
 
@@ -25,63 +21,52 @@ const pyBytes = (text: string) =>
 
 /** Starts the fake on `port` (0: any free port). */
 export const serve = (port = 0): Promise<Served> =>
-  new Promise((resolve) => {
-    const server = Http.createServer((req, res) => {
-      const parts: Array<Buffer> = []
-      req.on("data", (part: Buffer) => parts.push(part))
-      req.on("end", () => {
-        const text = Buffer.concat(parts).toString("utf8")
-        const body = (text.length > 0 ? JSON.parse(text) : {}) as Record<string, unknown>
-        const json = (value: unknown, status = 200) => {
-          res.writeHead(status, { "content-type": "application/json" })
-          res.end(JSON.stringify(value))
-        }
-        const sse = (frames: ReadonlyArray<string>) => {
-          res.writeHead(200, { "content-type": "text/event-stream" })
-          let i = 0
-          const next = () => {
-            if (i < frames.length) {
-              res.write(`data: ${frames[i++]}\n\n`)
-              setTimeout(next, 30)
-            } else res.end()
-          }
-          next()
-        }
-        const tokens = ANSWER.match(/\s?\S+/g) ?? []
-        switch (req.url) {
-          case "/v1/health_check":
-            return json({ "Service Title": "fake OPEA", "Version": "1.0" })
-          case "/v1/embeddings": {
-            const input = Array.isArray(body["input"]) ? body["input"] as Array<string> : [String(body["input"])]
-            return json({ object: "list", data: input.map((t, index) => ({ index, embedding: [t.length, index, 0.5] })) })
-          }
-          case "/v1/reranking": {
-            const query = words(String(body["input"]))
-            const docs = (body["retrieved_docs"] as Array<{ text: string }>).map(({ text }) => ({
-              text,
-              score: [...words(text)].filter((w) => query.has(w)).length / Math.max(1, query.size)
-            }))
-            return json({ reranked_docs: docs.sort((a, b) => b.score - a.score).slice(0, Number(body["top_n"] ?? 1)) })
-          }
-          case "/v1/chatqna":
-            return body["stream"] === false
-              ? json({ model: "chatqna", choices: [{ index: 0, message: { role: "assistant", content: ANSWER }, finish_reason: "stop" }], usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } })
-              : sse([...tokens.map(pyBytes), "[DONE]"])
-          case "/v1/chat/completions":
-            return body["stream"] === true
-              ? sse([
-                ...tokens.map((t) => JSON.stringify({ id: "c1", model: "fake", choices: [{ index: 0, delta: { content: t }, finish_reason: null }] })),
-                JSON.stringify({ id: "c1", model: "fake", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }),
-                "[DONE]"
-              ])
-              : json({ id: "c1", model: "fake", choices: [{ index: 0, message: { role: "assistant", content: ANSWER }, finish_reason: "stop" }], usage: { prompt_tokens: 9, completion_tokens: tokens.length, total_tokens: 9 + tokens.length } })
-          default:
-            return json({ detail: "Not Found" }, 404)
-        }
-      })
-    })
-    server.listen(port, "127.0.0.1", () => {
-      const address = server.address() as AddressInfo
-      resolve({ url: `http://127.0.0.1:${address.port}`, close: () => new Promise((done) => server.close(() => done())) })
-    })
+  FakeHttp.serve(port, (req, res, text) => {
+    const body = FakeHttp.jsonBody(text)
+    const json = (value: unknown, status = 200) => {
+      res.writeHead(status, { "content-type": "application/json" })
+      res.end(JSON.stringify(value))
+    }
+    const sse = (frames: ReadonlyArray<string>) => {
+      res.writeHead(200, { "content-type": "text/event-stream" })
+      let i = 0
+      const next = () => {
+        if (i < frames.length) {
+          res.write(`data: ${frames[i++]}\n\n`)
+          setTimeout(next, 30)
+        } else res.end()
+      }
+      next()
+    }
+    const tokens = ANSWER.match(/\s?\S+/g) ?? []
+    switch (req.url) {
+      case "/v1/health_check":
+        return json({ "Service Title": "fake OPEA", "Version": "1.0" })
+      case "/v1/embeddings": {
+        const input = Array.isArray(body["input"]) ? body["input"] as Array<string> : [String(body["input"])]
+        return json({ object: "list", data: input.map((t, index) => ({ index, embedding: [t.length, index, 0.5] })) })
+      }
+      case "/v1/reranking": {
+        const query = words(String(body["input"]))
+        const docs = (body["retrieved_docs"] as Array<{ text: string }>).map(({ text }) => ({
+          text,
+          score: [...words(text)].filter((w) => query.has(w)).length / Math.max(1, query.size)
+        }))
+        return json({ reranked_docs: docs.sort((a, b) => b.score - a.score).slice(0, Number(body["top_n"] ?? 1)) })
+      }
+      case "/v1/chatqna":
+        return body["stream"] === false
+          ? json({ model: "chatqna", choices: [{ index: 0, message: { role: "assistant", content: ANSWER }, finish_reason: "stop" }], usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } })
+          : sse([...tokens.map(pyBytes), "[DONE]"])
+      case "/v1/chat/completions":
+        return body["stream"] === true
+          ? sse([
+            ...tokens.map((t) => JSON.stringify({ id: "c1", model: "fake", choices: [{ index: 0, delta: { content: t }, finish_reason: null }] })),
+            JSON.stringify({ id: "c1", model: "fake", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }),
+            "[DONE]"
+          ])
+          : json({ id: "c1", model: "fake", choices: [{ index: 0, message: { role: "assistant", content: ANSWER }, finish_reason: "stop" }], usage: { prompt_tokens: 9, completion_tokens: tokens.length, total_tokens: 9 + tokens.length } })
+      default:
+        return json({ detail: "Not Found" }, 404)
+    }
   })

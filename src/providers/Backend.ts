@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Option, Redacted, Schema } from "effect"
+import { Config, type Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { HttpClient } from "effect/http"
 import * as BackendConfig from "../BackendConfigError.ts"
 import type { Service } from "../LlmBackend.ts"
@@ -316,3 +316,61 @@ export const fromEnvironment = (
       policy
     }
   })
+
+/**
+ * The entry points of a provider built as several services over one
+ * pipeline (the `LlmBackend` and its extras, e.g. a `Reranker` or a native
+ * API): `make` gives the `LlmBackend` alone, `layer` every service of one
+ * build, and the `Config` forms read the options from the environment first.
+ *
+ * @since 0.1.0
+ */
+export interface WithExtras<Options, Built, Services> {
+  /** The `LlmBackend` alone (its extras share a pipeline only when built together). */
+  readonly make: (options?: Options) => Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient>
+  /** Every service of one build, from the environment; `overrides` from code win. */
+  readonly buildConfig: (
+    overrides?: Partial<Options>
+  ) => Effect.Effect<Built, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient>
+  /** `make` from the environment; `overrides` from code win. */
+  readonly makeConfig: (
+    overrides?: Partial<Options>
+  ) => Effect.Effect<Service, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient>
+  /** Every service of one build as one layer (one pipeline). */
+  readonly layer: (options?: Options) => Layer.Layer<Services, BackendConfig.BackendConfigError, HttpClient.HttpClient>
+  /** `layer` from the environment; `overrides` from code win. */
+  readonly layerConfig: (
+    overrides?: Partial<Options>
+  ) => Layer.Layer<Services, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient>
+}
+
+/**
+ * Derives a provider's entry points from its `build` (all services over one
+ * pipeline), its options from the environment, and the context its services
+ * go in, so every such provider offers them alike.
+ *
+ * @example
+ * ```ts
+ * const entry = Backend.withExtras({ build, fromEnvironment: optionsConfig, context })
+ * export const layer = entry.layer
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const withExtras = <Options, Built extends { readonly backend: Service }, Services>(definition: {
+  readonly build: (options?: Options) => Effect.Effect<Built, BackendConfig.BackendConfigError, HttpClient.HttpClient>
+  readonly fromEnvironment: (
+    overrides: Partial<Options>
+  ) => Effect.Effect<Options, BackendConfig.BackendConfigError | Config.ConfigError>
+  readonly context: (built: Built) => Context.Context<Services>
+}): WithExtras<Options, Built, Services> => {
+  const { build, context, fromEnvironment } = definition
+  const buildConfig = (overrides: Partial<Options> = {}) => Effect.flatMap(fromEnvironment(overrides), build)
+  return {
+    make: (options) => Effect.map(build(options), (built) => built.backend),
+    buildConfig,
+    makeConfig: (overrides) => Effect.map(buildConfig(overrides), (built) => built.backend),
+    layer: (options) => Layer.effectContext(Effect.map(build(options), context)),
+    layerConfig: (overrides) => Layer.effectContext(Effect.map(buildConfig(overrides), context))
+  }
+}

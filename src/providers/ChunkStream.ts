@@ -13,14 +13,15 @@ import * as LlmError from "../LlmError.ts"
 import type { CallContext, ProviderHttp } from "../transport/ProviderHttp.ts"
 
 /**
- * Turns one stream's wire events into chunks.
+ * Turns one stream's wire events into chunks (or, for a native stream such
+ * as TGI's `/generate_stream`, into that stream's own events: `Out`).
  *
  * @since 0.1.0
  */
-export interface Assembler<Event> {
-  readonly onEvent: (event: Event) => Effect.Effect<ReadonlyArray<ChatChunk>, LlmError.LlmError>
+export interface Assembler<Event, Out = ChatChunk> {
+  readonly onEvent: (event: Event) => Effect.Effect<ReadonlyArray<Out>, LlmError.LlmError>
   /** Called once when the body ends cleanly: flush, or fail if the terminal event never came. */
-  readonly onEnd: () => Effect.Effect<ReadonlyArray<ChatChunk>, LlmError.LlmError>
+  readonly onEnd: () => Effect.Effect<ReadonlyArray<Out>, LlmError.LlmError>
 }
 
 /**
@@ -29,17 +30,17 @@ export interface Assembler<Event> {
  *
  * @since 0.1.0
  */
-export const assemble = <Event, R>(
+export const assemble = <Event, R, Out = ChatChunk>(
   events: Stream.Stream<Event, LlmError.LlmError, R>,
-  make: () => Assembler<Event>
-): Stream.Stream<ChatChunk, LlmError.LlmError, R> =>
+  make: () => Assembler<Event, Out>
+): Stream.Stream<Out, LlmError.LlmError, R> =>
   Stream.suspend(() => {
     const assembler = make()
     // Events are decoded in order; a failing event ends the batch after the
     // chunks decoded before it are delivered.
     const body = mapBatchesSettled(events, (batch) =>
       Effect.gen(function*() {
-        const out: Array<ChatChunk> = []
+        const out: Array<Out> = []
         for (const event of batch) {
           const result = yield* Effect.result(assembler.onEvent(event))
           if (result._tag === "Failure") return { out, failure: result.failure }

@@ -24,7 +24,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Ref, Stream } from "effect"
+import { Context, Effect, Layer, Stream } from "effect"
 import { type ChatRequest, ChatResponse, type FinishReason } from "../domain/Chat.ts"
 import * as Chunk from "../domain/ChatChunk.ts"
 import * as Content from "../domain/Content.ts"
@@ -35,9 +35,10 @@ import { omitUndefined } from "../internal/omitUndefined.ts"
 import { LlmBackend, type Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
 import * as Pipeline from "../pipeline/Pipeline.ts"
-import * as Policy from "../pipeline/Policy.ts"
+import type * as Policy from "../pipeline/Policy.ts"
 import type { Provider } from "../pipeline/Provider.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
+import * as Script from "./Script.ts"
 
 /**
  * One scripted answer.
@@ -47,7 +48,7 @@ import type { CallContext } from "../transport/ProviderHttp.ts"
 export type Step =
   | { readonly _tag: "Reply"; readonly response: ChatResponse }
   | { readonly _tag: "Stream"; readonly chunks: ReadonlyArray<Chunk.ChatChunk>; readonly failWith?: LlmError.Reason }
-  | { readonly _tag: "Fail"; readonly reason: LlmError.Reason; readonly status?: number }
+  | Script.Failure
   | { readonly _tag: "Embeddings"; readonly embeddings: ReadonlyArray<ReadonlyArray<number>> }
   | { readonly _tag: "Models"; readonly models: ReadonlyArray<string> }
 
@@ -123,11 +124,7 @@ export const stream = (
  *
  * @since 0.1.0
  */
-export const fail = (reason: LlmError.Reason, options?: { readonly status?: number }): Step => ({
-  _tag: "Fail",
-  reason,
-  ...omitUndefined({ status: options?.status })
-})
+export const fail: (reason: LlmError.Reason, options?: { readonly status?: number }) => Step = Script.fail
 
 /**
  * An embedding answer, one vector per input.
@@ -148,14 +145,7 @@ export const models = (ids: ReadonlyArray<string>): Step => ({ _tag: "Models", m
  *
  * @since 0.1.0
  */
-export interface Control {
-  /** Appends steps to the script. */
-  readonly push: (...steps: ReadonlyArray<Step>) => Effect.Effect<void>
-  /** Every call received so far, in order. */
-  readonly calls: Effect.Effect<ReadonlyArray<RecordedCall>>
-  /** Steps not used yet. */
-  readonly remaining: Effect.Effect<number>
-}
+export interface Control extends Script.Control<Step, RecordedCall> {}
 
 /**
  * The control service, next to `LlmBackend` in the test layer.
@@ -189,20 +179,9 @@ export interface Options {
  */
 export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const name = options.provider ?? "test"
-  const script = yield* Ref.make<ReadonlyArray<Step>>(options.script ?? [])
-  const calls = yield* Ref.make<ReadonlyArray<RecordedCall>>([])
-
-  const record = (call: RecordedCall) => Ref.update(calls, (all) => [...all, call])
-  const next = (operation: string) =>
-    Effect.flatMap(
-      Ref.modify(script, (steps): readonly [Step | undefined, ReadonlyArray<Step>] => [steps[0], steps.slice(1)]),
-      (step) =>
-        step === undefined
-          ? Effect.die(new Error(`TestBackend: no scripted step left for a ${operation} call`))
-          : Effect.succeed(step)
-    )
-  const failure = (call: CallContext, step: Extract<Step, { _tag: "Fail" }>) =>
-    Effect.fail(LlmError.make(name, step.reason, { model: call.model, requestId: call.requestId, status: step.status }))
+  const script = yield* Script.make<Step, RecordedCall>("TestBackend", options.script ?? [])
+  const { next, record } = script
+  const failure = (call: CallContext, step: Script.Failure) => Script.failure(name, step, call)
   const mismatch = (operation: string, step: Step) =>
     Effect.die(new Error(`TestBackend: a ${operation} call met a scripted ${step._tag} step`))
 
@@ -282,15 +261,9 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         }))
   }
 
-  const policy = options.policy === undefined
-    ? Policy.passthrough
-    : yield* Effect.orDie(Policy.make(name, { ...Policy.passthrough, ...options.policy }))
+  const policy = yield* Script.policy(name, options.policy)
   const backend: Service = yield* Pipeline.make(provider, { model: options.model ?? "test-model", policy })
-  const control: Control = {
-    push: (...steps) => Ref.update(script, (all) => [...all, ...steps]),
-    calls: Ref.get(calls),
-    remaining: Effect.map(Ref.get(script), (steps) => steps.length)
-  }
+  const control: Control = script.control
   return { backend, control }
 })
 

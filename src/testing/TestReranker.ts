@@ -24,14 +24,15 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Ref, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import { RerankRequest, RerankResponse, RerankResult } from "../domain/Rerank.ts"
 import { omitUndefined } from "../internal/omitUndefined.ts"
-import * as LlmError from "../LlmError.ts"
+import type * as LlmError from "../LlmError.ts"
 import * as Pipeline from "../pipeline/Pipeline.ts"
-import * as Policy from "../pipeline/Policy.ts"
+import type * as Policy from "../pipeline/Policy.ts"
 import * as Validate from "../pipeline/Validate.ts"
 import * as Reranker from "../Reranker.ts"
+import * as Script from "./Script.ts"
 
 /**
  * One scripted answer: a score per document (in the request's order), or a failure.
@@ -40,7 +41,7 @@ import * as Reranker from "../Reranker.ts"
  */
 export type Step =
   | { readonly _tag: "Scores"; readonly scores: ReadonlyArray<number> }
-  | { readonly _tag: "Fail"; readonly reason: LlmError.Reason; readonly status?: number }
+  | Script.Failure
 
 /**
  * Scores for the documents of one call, in the request's document order.
@@ -54,11 +55,7 @@ export const scores = (values: ReadonlyArray<number>): Step => ({ _tag: "Scores"
  *
  * @since 0.1.0
  */
-export const fail = (reason: LlmError.Reason, options?: { readonly status?: number }): Step => ({
-  _tag: "Fail",
-  reason,
-  ...omitUndefined({ status: options?.status })
-})
+export const fail: (reason: LlmError.Reason, options?: { readonly status?: number }) => Step = Script.fail
 
 /**
  * A call the reranker received, after validation.
@@ -75,11 +72,7 @@ export interface RecordedCall {
  *
  * @since 0.1.0
  */
-export interface Control {
-  readonly push: (...steps: ReadonlyArray<Step>) => Effect.Effect<void>
-  readonly calls: Effect.Effect<ReadonlyArray<RecordedCall>>
-  readonly remaining: Effect.Effect<number>
-}
+export interface Control extends Script.Control<Step, RecordedCall> {}
 
 /**
  * The control service, next to `Reranker` in the test layer.
@@ -108,17 +101,12 @@ const decode = Schema.decodeUnknownEffect(RerankRequest)
  */
 export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const name = options.provider ?? "test"
-  const script = yield* Ref.make<ReadonlyArray<Step>>(options.script ?? [])
-  const calls = yield* Ref.make<ReadonlyArray<RecordedCall>>([])
-  const policy = options.policy === undefined
-    ? Policy.passthrough
-    : yield* Effect.orDie(Policy.make(name, { ...Policy.passthrough, ...options.policy }))
+  const script = yield* Script.make<Step, RecordedCall>("TestReranker", options.script ?? [])
+  const policy = yield* Script.policy(name, options.policy)
   const { extras } = yield* Pipeline.build({ provider: name }, { policy })
 
   const answer = (request: RerankRequest, step: Step, requestId: string) => {
-    if (step._tag === "Fail") {
-      return Effect.fail(LlmError.make(name, step.reason, { model: request.model, requestId, status: step.status }))
-    }
+    if (step._tag === "Fail") return Script.failure(name, step, { model: request.model, requestId })
     if (step.scores.length !== request.documents.length) {
       return Effect.die(new Error(`TestReranker: ${step.scores.length} scripted scores for ${request.documents.length} documents`))
     }
@@ -140,19 +128,12 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         (request) =>
           extras.effect({ name: "rerank", model: request.model }, (call) =>
             Effect.gen(function*() {
-              yield* Ref.update(calls, (all) => [...all, { request, requestId: call.requestId }])
-              const [step, rest] = yield* Ref.get(script).pipe(Effect.map((steps) => [steps[0], steps.slice(1)] as const))
-              if (step === undefined) return yield* Effect.die(new Error("TestReranker: no scripted step left for a rerank call"))
-              yield* Ref.set(script, rest)
-              return yield* answer(request, step, call.requestId)
+              yield* script.record({ request, requestId: call.requestId })
+              return yield* answer(request, yield* script.next("rerank"), call.requestId)
             }), callOptions)
       )
   }
-  const control: Control = {
-    push: (...steps) => Ref.update(script, (all) => [...all, ...steps]),
-    calls: Ref.get(calls),
-    remaining: Effect.map(Ref.get(script), (steps) => steps.length)
-  }
+  const control: Control = script.control
   return { reranker, control }
 })
 

@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Effect, Layer, Option } from "effect"
+import { Config, Context, Effect, Option } from "effect"
 import type { HttpClient } from "effect/http"
 import type * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service as BackendService } from "../../LlmBackend.ts"
@@ -117,17 +117,8 @@ export const envNames: Backend.EnvNames = {
   policyPrefix: "LLVM"
 }
 
-/**
- * Builds from the environment: `LLVM_BASE_URL`, `LLVM_API_KEY` /
- * `LLVM_API_KEYS` (optional), `LLVM_MODEL`, `LLVM_CHAT_ROUTE`,
- * `LLVM_COMPLETIONS_ROUTE`, and the policy from `LLM_BACKENDS_CONFIG` and
- * `LLVM_MAX_RETRIES`, ... `overrides` from code win.
- *
- * @since 0.1.0
- */
-export const buildConfig = (
-  overrides: Partial<Options> = {}
-): Effect.Effect<Services, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
+// The options from the environment; `overrides` from code win (route by route).
+const optionsConfig = (overrides: Partial<Options>): Effect.Effect<Options, BackendConfig.BackendConfigError | Config.ConfigError> =>
   Effect.gen(function*() {
     const common = yield* Backend.fromEnvironment(PROVIDER, envNames, overrides, false)
     const chat = Option.getOrUndefined(yield* Config.option(Config.String("LLVM_CHAT_ROUTE")))
@@ -136,46 +127,49 @@ export const buildConfig = (
       ...(chat === undefined ? {} : { chat }),
       ...(completions === undefined ? {} : { completions })
     }
-    return yield* build({ ...overrides, ...common, routes: { ...fromEnv, ...overrides.routes } })
+    return { ...overrides, ...common, routes: { ...fromEnv, ...overrides.routes } }
   })
+
+const entry = Backend.withExtras({
+  build,
+  fromEnvironment: optionsConfig,
+  context: (services: Services) => Context.make(LlmBackend, services.backend).pipe(Context.add(LlvmApi.LlvmApi, services.api))
+})
+
+/**
+ * Builds from the environment: `LLVM_BASE_URL`, `LLVM_API_KEY` /
+ * `LLVM_API_KEYS` (optional), `LLVM_MODEL`, `LLVM_CHAT_ROUTE`,
+ * `LLVM_COMPLETIONS_ROUTE`, and the policy from `LLM_BACKENDS_CONFIG` and
+ * `LLVM_MAX_RETRIES`, ... `overrides` from code win.
+ *
+ * @since 0.1.0
+ */
+export const buildConfig = entry.buildConfig
 
 /**
  * The `LlmBackend` alone (its extras share a pipeline only when built together: see `build`).
  *
  * @since 0.1.0
  */
-export const make = (options: Options = {}): Effect.Effect<BackendService, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Effect.map(build(options), (services) => services.backend)
+export const make = entry.make
 
 /**
  * The `LlmBackend` alone, configured from the environment (see `buildConfig`).
  *
  * @since 0.1.0
  */
-export const makeConfig = (
-  overrides: Partial<Options> = {}
-): Effect.Effect<BackendService, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Effect.map(buildConfig(overrides), (services) => services.backend)
-
-const context = (services: Services) =>
-  Context.make(LlmBackend, services.backend).pipe(Context.add(LlvmApi.LlvmApi, services.api))
+export const makeConfig = entry.makeConfig
 
 /**
  * `LlmBackend` and `LlvmApi` as one layer. Needs an `HttpClient`.
  *
  * @since 0.1.0
  */
-export const layer = (
-  options: Options = {}
-): Layer.Layer<LlmBackend | LlvmApi.LlvmApi, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(build(options), context))
+export const layer = entry.layer
 
 /**
  * The layer configured from the environment (see `buildConfig`).
  *
  * @since 0.1.0
  */
-export const layerConfig = (
-  overrides: Partial<Options> = {}
-): Layer.Layer<LlmBackend | LlvmApi.LlvmApi, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(buildConfig(overrides), context))
+export const layerConfig = entry.layerConfig

@@ -26,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Effect, Layer, Option } from "effect"
+import { Config, Context, Effect, Option } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service as BackendService } from "../../LlmBackend.ts"
@@ -160,6 +160,28 @@ export const urlEnvNames = {
   chatqnaUrl: "OPEA_CHATQNA_URL"
 } as const
 
+// The options from the environment; `overrides` from code win.
+const optionsConfig = (overrides: Partial<Options>): Effect.Effect<Options, BackendConfig.BackendConfigError | Config.ConfigError> =>
+  Effect.gen(function*() {
+    const common = yield* Backend.fromEnvironment(PROVIDER, envNames, overrides, false)
+    const urls: { -readonly [K in keyof typeof urlEnvNames]?: string } = {}
+    for (const [setting, name] of Object.entries(urlEnvNames) as ReadonlyArray<[keyof typeof urlEnvNames, string]>) {
+      const value = overrides[setting] ?? Option.getOrUndefined(yield* Config.option(Config.String(name)))
+      if (value !== undefined) urls[setting] = value
+    }
+    return { ...overrides, ...common, ...urls }
+  })
+
+const entry = Backend.withExtras({
+  build,
+  fromEnvironment: optionsConfig,
+  context: (services: Services) =>
+    Context.make(LlmBackend, services.backend).pipe(
+      Context.add(Reranker.Reranker, services.reranker),
+      Context.add(OpeaApi.OpeaApi, services.api)
+    )
+})
+
 /**
  * Builds from the environment: `OPEA_API_ENDPOINT`, `OPEA_CHAT_URL`,
  * `OPEA_EMBEDDINGS_URL`, `OPEA_RERANK_URL`, `OPEA_CHATQNA_URL`,
@@ -169,42 +191,21 @@ export const urlEnvNames = {
  *
  * @since 0.1.0
  */
-export const buildConfig = (
-  overrides: Partial<Options> = {}
-): Effect.Effect<Services, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const common = yield* Backend.fromEnvironment(PROVIDER, envNames, overrides, false)
-    const urls: { -readonly [K in keyof typeof urlEnvNames]?: string } = {}
-    for (const [setting, name] of Object.entries(urlEnvNames) as ReadonlyArray<[keyof typeof urlEnvNames, string]>) {
-      const value = overrides[setting] ?? Option.getOrUndefined(yield* Config.option(Config.String(name)))
-      if (value !== undefined) urls[setting] = value
-    }
-    return yield* build({ ...overrides, ...common, ...urls })
-  })
+export const buildConfig = entry.buildConfig
 
 /**
  * The `LlmBackend` alone (its extras share a pipeline only when built together: see `build`).
  *
  * @since 0.1.0
  */
-export const make = (options: Options = {}): Effect.Effect<BackendService, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Effect.map(build(options), (services) => services.backend)
+export const make = entry.make
 
 /**
  * The `LlmBackend` alone, configured from the environment (see `buildConfig`).
  *
  * @since 0.1.0
  */
-export const makeConfig = (
-  overrides: Partial<Options> = {}
-): Effect.Effect<BackendService, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Effect.map(buildConfig(overrides), (services) => services.backend)
-
-const context = (services: Services) =>
-  Context.make(LlmBackend, services.backend).pipe(
-    Context.add(Reranker.Reranker, services.reranker),
-    Context.add(OpeaApi.OpeaApi, services.api)
-  )
+export const makeConfig = entry.makeConfig
 
 /**
  * `LlmBackend`, `Reranker` and `OpeaApi` as one layer (one pipeline). Needs an
@@ -212,20 +213,11 @@ const context = (services: Services) =>
  *
  * @since 0.1.0
  */
-export const layer = (
-  options: Options = {}
-): Layer.Layer<LlmBackend | Reranker.Reranker | OpeaApi.OpeaApi, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(build(options), context))
+export const layer = entry.layer
 
 /**
  * The layer configured from the environment (see `buildConfig`).
  *
  * @since 0.1.0
  */
-export const layerConfig = (
-  overrides: Partial<Options> = {}
-): Layer.Layer<
-  LlmBackend | Reranker.Reranker | OpeaApi.OpeaApi,
-  BackendConfig.BackendConfigError | Config.ConfigError,
-  HttpClient.HttpClient
-> => Layer.effectContext(Effect.map(buildConfig(overrides), context))
+export const layerConfig = entry.layerConfig

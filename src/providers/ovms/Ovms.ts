@@ -31,7 +31,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Effect, Layer, Option } from "effect"
+import { Config, Context, Effect, Option } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service } from "../../LlmBackend.ts"
@@ -106,32 +106,6 @@ export const build = (options: Options = {}): Effect.Effect<Services, BackendCon
   })
 
 /**
- * Builds the `LlmBackend` alone (e.g. as a router target). Use `build` or
- * `layer` for the reranker and tensor API on the same pipeline.
- *
- * @since 0.1.0
- */
-export const make = (options: Options = {}): Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Effect.map(build(options), (services) => services.backend)
-
-const context = (services: Services) =>
-  Context.make(LlmBackend, services.backend).pipe(
-    Context.add(OvmsApi.OvmsApi, services.api),
-    Context.add(Reranker.Reranker, services.reranker)
-  )
-
-/**
- * `LlmBackend`, `Reranker` and `OvmsApi` from one build (one pipeline).
- * Needs an `HttpClient` (e.g. `FetchHttpClient.layer`).
- *
- * @since 0.1.0
- */
-export const layer = (
-  options: Options = {}
-): Layer.Layer<LlmBackend | OvmsApi.OvmsApi | Reranker.Reranker, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(build(options), context))
-
-/**
  * The environment variables `makeConfig` and `layerConfig` read.
  *
  * @since 0.1.0
@@ -166,25 +140,42 @@ export const optionsFromEnvironment = (
     }
   })
 
+const entry = Backend.withExtras({
+  build,
+  fromEnvironment: optionsFromEnvironment,
+  context: (services: Services) =>
+    Context.make(LlmBackend, services.backend).pipe(
+      Context.add(OvmsApi.OvmsApi, services.api),
+      Context.add(Reranker.Reranker, services.reranker)
+    )
+})
+
+/**
+ * Builds the `LlmBackend` alone (e.g. as a router target). Use `build` or
+ * `layer` for the reranker and tensor API on the same pipeline.
+ *
+ * @since 0.1.0
+ */
+export const make = entry.make
+
+/**
+ * `LlmBackend`, `Reranker` and `OvmsApi` from one build (one pipeline).
+ * Needs an `HttpClient` (e.g. `FetchHttpClient.layer`).
+ *
+ * @since 0.1.0
+ */
+export const layer = entry.layer
+
 /**
  * `make` from the environment (see `optionsFromEnvironment`).
  *
  * @since 0.1.0
  */
-export const makeConfig = (
-  overrides: Partial<Options> = {}
-): Effect.Effect<Service, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Effect.flatMap(optionsFromEnvironment(overrides), make)
+export const makeConfig = entry.makeConfig
 
 /**
  * `layer` from the environment (see `optionsFromEnvironment`).
  *
  * @since 0.1.0
  */
-export const layerConfig = (
-  overrides: Partial<Options> = {}
-): Layer.Layer<
-  LlmBackend | OvmsApi.OvmsApi | Reranker.Reranker,
-  BackendConfig.BackendConfigError | Config.ConfigError,
-  HttpClient.HttpClient
-> => Layer.effectContext(Effect.map(Effect.flatMap(optionsFromEnvironment(overrides), build), context))
+export const layerConfig = entry.layerConfig

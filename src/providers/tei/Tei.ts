@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Ref, type Config } from "effect"
+import { Context, Effect, Option, Ref, type Config } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../../BackendConfigError.ts"
 import { ModelInfo } from "../../domain/Model.ts"
@@ -175,31 +175,6 @@ export const build = (options: Options = {}): Effect.Effect<Built, BackendConfig
   })
 
 /**
- * Builds the backend (`LlmBackend` only; see `build` for the reranker and extras too).
- *
- * @since 0.1.0
- */
-export const make = (options: Options = {}): Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Effect.map(build(options), (built) => built.backend)
-
-const context = (built: Built) =>
-  Context.make(LlmBackend, built.backend).pipe(
-    Context.add(Reranker.Reranker, built.reranker),
-    Context.add(TeiApi.TeiApi, built.api)
-  )
-
-/**
- * The backend, the `Reranker` and `TeiApi` as one layer (one pipeline).
- * Needs an `HttpClient`.
- *
- * @since 0.1.0
- */
-export const layer = (
-  options: Options = {}
-): Layer.Layer<LlmBackend | Reranker.Reranker | TeiApi.TeiApi, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(build(options), context))
-
-/**
  * The environment variables `layerConfig` reads.
  *
  * @since 0.1.0
@@ -225,22 +200,41 @@ export const optionsConfig = (
 ): Effect.Effect<Options, BackendConfig.BackendConfigError | Config.ConfigError> =>
   Effect.map(Backend.fromEnvironment(PROVIDER, envNames, overrides, false), (common) => ({ ...overrides, ...common }))
 
+const entry = Backend.withExtras({
+  build,
+  fromEnvironment: optionsConfig,
+  context: (built: Built) =>
+    Context.make(LlmBackend, built.backend).pipe(
+      Context.add(Reranker.Reranker, built.reranker),
+      Context.add(TeiApi.TeiApi, built.api)
+    )
+})
+
+/**
+ * Builds the backend (`LlmBackend` only; see `build` for the reranker and extras too).
+ *
+ * @since 0.1.0
+ */
+export const make = entry.make
+
+/**
+ * The backend, the `Reranker` and `TeiApi` as one layer (one pipeline).
+ * Needs an `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export const layer = entry.layer
+
 /**
  * `make` configured from the environment (see `optionsConfig`).
  *
  * @since 0.1.0
  */
-export const makeConfig = (
-  overrides: Partial<Options> = {}
-): Effect.Effect<Service, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Effect.flatMap(optionsConfig(overrides), make)
+export const makeConfig = entry.makeConfig
 
 /**
  * `layer` configured from the environment (see `optionsConfig`).
  *
  * @since 0.1.0
  */
-export const layerConfig = (
-  overrides: Partial<Options> = {}
-): Layer.Layer<LlmBackend | Reranker.Reranker | TeiApi.TeiApi, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(Effect.flatMap(optionsConfig(overrides), build), context))
+export const layerConfig = entry.layerConfig

@@ -11,8 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema, Stream } from "effect"
-import { mapBatchesSettled } from "../../internal/Batches.ts"
+import { Effect, Schema, type Stream } from "effect"
 import * as LlmError from "../../LlmError.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
@@ -23,7 +22,10 @@ import * as Wire from "./Wire.ts"
 
 const decodeEvent = Schema.decodeUnknownResult(Wire.StreamEvent)
 
-class Assembler {
+type Emitted = ReadonlyArray<StreamEvent>
+const none: Emitted = []
+
+class Assembler implements ChunkStream.Assembler<SseEvent, StreamEvent> {
   private done = false
   private tokens = false
 
@@ -35,18 +37,19 @@ class Assembler {
 
   private readonly warnings: Array<string> = []
 
-  private malformed(detail: string, data: string): Effect.Effect<undefined, LlmError.LlmError> {
+  // A skipped frame is reported in the final response's warnings, not as a chunk.
+  private malformed(detail: string, data: string): Effect.Effect<Emitted, LlmError.LlmError> {
     return Effect.map(this.http.malformed(this.call, detail, data, this.providerRequestId), (warning) => {
       this.warnings.push(warning)
-      return undefined
+      return none
     })
   }
 
-  onEvent(event: SseEvent): Effect.Effect<StreamEvent | undefined, LlmError.LlmError> {
+  onEvent(event: SseEvent): Effect.Effect<Emitted, LlmError.LlmError> {
     // Anything after the last frame is not part of this answer.
-    if (this.done) return Effect.succeed(undefined)
+    if (this.done) return Effect.succeed(none)
     const data = event.data.trim()
-    if (data.length === 0) return Effect.succeed(undefined)
+    if (data.length === 0) return Effect.succeed(none)
     let json: unknown
     try {
       json = JSON.parse(data)
@@ -64,7 +67,7 @@ class Assembler {
     const index = wire.index ?? undefined
     const at = index === undefined ? {} : { index }
     if (wire.generated_text === null || wire.generated_text === undefined) {
-      return Effect.succeed(new TokenEvent({ ...at, token }))
+      return Effect.succeed([new TokenEvent({ ...at, token })])
     }
     this.done = true
     const whole = FromWire.generateResponse(wire.generated_text, wire.details, {
@@ -74,11 +77,11 @@ class Assembler {
       providerRequestId: this.providerRequestId
     })
     const response = this.warnings.length === 0 ? whole : new GenerateResponse({ ...whole, warnings: [...this.warnings] })
-    return Effect.succeed(new FinalEvent({ ...at, token, response }))
+    return Effect.succeed([new FinalEvent({ ...at, token, response })])
   }
 
-  onEnd(): Effect.Effect<void, LlmError.LlmError> {
-    if (this.done) return Effect.void
+  onEnd(): Effect.Effect<Emitted, LlmError.LlmError> {
+    if (this.done) return Effect.succeed(none)
     return Effect.fail(this.http.fail(
       this.call,
       ChunkStream.unfinished(this.tokens, "its last event (generated_text)"),
@@ -98,18 +101,4 @@ export const decode = <R>(
   call: CallContext,
   providerRequestId: string | undefined
 ): Stream.Stream<StreamEvent, LlmError.LlmError, R> =>
-  Stream.suspend(() => {
-    const assembler = new Assembler(http, call, providerRequestId)
-    // Events decoded before a failing one in the same read are delivered first.
-    const body = mapBatchesSettled(events, (batch) =>
-      Effect.gen(function*() {
-        const out: Array<StreamEvent> = []
-        for (const event of batch) {
-          const result = yield* Effect.result(assembler.onEvent(event))
-          if (result._tag === "Failure") return { out, failure: result.failure }
-          if (result.success !== undefined) out.push(result.success)
-        }
-        return { out, failure: undefined }
-      }))
-    return Stream.concat(body, Stream.drain(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))))
-  })
+  ChunkStream.assemble(events, () => new Assembler(http, call, providerRequestId))

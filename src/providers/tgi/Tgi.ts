@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, type Config } from "effect"
+import { Context, Effect, type Config } from "effect"
 import type { HttpClient } from "effect/http"
 import * as BackendConfig from "../../BackendConfigError.ts"
 import { LlmBackend, type Service } from "../../LlmBackend.ts"
@@ -107,27 +107,6 @@ export const build = (options: Options = {}): Effect.Effect<Built, BackendConfig
   })
 
 /**
- * Builds the backend (`LlmBackend` only; see `build` for the native routes too).
- *
- * @since 0.1.0
- */
-export const make = (options: Options = {}): Effect.Effect<Service, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Effect.map(build(options), (built) => built.backend)
-
-const context = (built: Built) => Context.make(LlmBackend, built.backend).pipe(Context.add(TgiApi.TgiApi, built.api))
-
-/**
- * The backend and its native routes as one layer (`LlmBackend` and
- * `TgiApi`, one pipeline). Needs an `HttpClient`.
- *
- * @since 0.1.0
- */
-export const layer = (
-  options: Options = {}
-): Layer.Layer<LlmBackend | TgiApi.TgiApi, BackendConfig.BackendConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(build(options), context))
-
-/**
  * The environment variables `layerConfig` reads.
  *
  * @since 0.1.0
@@ -163,22 +142,37 @@ export const optionsConfig = (
     return Effect.succeed(target === undefined ? common : { ...common, target })
   })
 
+const entry = Backend.withExtras({
+  build,
+  fromEnvironment: optionsConfig,
+  context: (built: Built) => Context.make(LlmBackend, built.backend).pipe(Context.add(TgiApi.TgiApi, built.api))
+})
+
+/**
+ * Builds the backend (`LlmBackend` only; see `build` for the native routes too).
+ *
+ * @since 0.1.0
+ */
+export const make = entry.make
+
+/**
+ * The backend and its native routes as one layer (`LlmBackend` and
+ * `TgiApi`, one pipeline). Needs an `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export const layer = entry.layer
+
 /**
  * `make` configured from the environment (see `optionsConfig`).
  *
  * @since 0.1.0
  */
-export const makeConfig = (
-  overrides: Partial<Options> = {}
-): Effect.Effect<Service, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Effect.flatMap(optionsConfig(overrides), make)
+export const makeConfig = entry.makeConfig
 
 /**
  * `layer` configured from the environment (see `optionsConfig`).
  *
  * @since 0.1.0
  */
-export const layerConfig = (
-  overrides: Partial<Options> = {}
-): Layer.Layer<LlmBackend | TgiApi.TgiApi, BackendConfig.BackendConfigError | Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(Effect.flatMap(optionsConfig(overrides), build), context))
+export const layerConfig = entry.layerConfig
