@@ -48,6 +48,14 @@ export interface Options {
 
 const SETTING = "shared"
 
+/**
+ * The default longest wait for one Redis operation (see the README, "Many
+ * processes", for how it was chosen).
+ *
+ * @since 0.1.0
+ */
+export const defaultTimeout: Duration.Duration = Duration.millis(50)
+
 const fail = (setting: string, detail: string) =>
   Effect.fail(new BackendConfigError({ provider: SETTING, setting, detail }))
 
@@ -83,7 +91,7 @@ export const settings = (options: Options): Effect.Effect<Connection.Settings & 
       url,
       password: options.redis.password,
       prefix,
-      timeout: yield* duration("shared.timeout", options.timeout, Duration.millis(50)),
+      timeout: yield* duration("shared.timeout", options.timeout, defaultTimeout),
       retryInterval: yield* duration("shared.retryInterval", options.retryInterval, Duration.seconds(1))
     }
   })
@@ -121,6 +129,10 @@ export const optionsConfig = (overrides: Partial<Options> = {}): Effect.Effect<O
     const password = yield* Config.option(Config.Redacted("LLM_BACKENDS_REDIS_PASSWORD"))
     const prefix = yield* Config.option(Config.String("LLM_BACKENDS_REDIS_PREFIX"))
     const timeout = yield* Config.option(Config.Number("LLM_BACKENDS_REDIS_TIMEOUT"))
+    // Named here, not as `shared.timeout` by `settings`: the user set the variable, not the code.
+    if (Option.isSome(timeout) && !(Number.isFinite(timeout.value) && timeout.value > 0)) {
+      return yield* fail("LLM_BACKENDS_REDIS_TIMEOUT", "expected positive seconds")
+    }
     const redisUrl = overrides.redis?.url ?? Option.getOrUndefined(url) ?? fromFile.url
     if (redisUrl === undefined) {
       return yield* fail("LLM_BACKENDS_REDIS_URL", "missing: set LLM_BACKENDS_REDIS_URL or shared.redis.url in the config file")
