@@ -32,6 +32,12 @@ export interface Settings {
   readonly timeout: Duration.Duration
   /** How often an unavailable Redis is tried again. */
   readonly retryInterval: Duration.Duration
+  /**
+   * What the connection serves, for its logs: `shared-state` (the default;
+   * also moves the `llm_shared_state_*` metrics) or `cache` (a response
+   * cache's store, whose outages the cache counts as `storeErrors`).
+   */
+  readonly role?: "shared-state" | "cache" | undefined
 }
 
 /**
@@ -69,6 +75,8 @@ export const make = Effect.fnUntraced(function*(settings: Settings) {
   let up = false
   let warned = false
   const restores: Array<Effect.Effect<void>> = []
+  const cache = settings.role === "cache"
+  const gauge = (value: number) => cache ? Effect.void : Metric.update(metrics.available, value)
 
   const down = (why: string) =>
     Effect.suspend(() => {
@@ -76,8 +84,12 @@ export const make = Effect.fnUntraced(function*(settings: Settings) {
       up = false
       warned = true
       return Effect.andThen(
-        Effect.andThen(Metric.update(metrics.fallbacks, 1), Metric.update(metrics.available, 0)),
-        Effect.logWarning(`shared state: Redis unavailable (${why}); this process runs on its own in-memory state until it is back`)
+        cache ? Effect.void : Effect.andThen(Metric.update(metrics.fallbacks, 1), gauge(0)),
+        Effect.logWarning(
+          cache
+            ? `response cache: Redis unavailable (${why}); lookups miss and answers are not stored until it is back`
+            : `shared state: Redis unavailable (${why}); this process runs on its own in-memory state until it is back`
+        )
       )
     })
 
@@ -112,8 +124,12 @@ export const make = Effect.fnUntraced(function*(settings: Settings) {
   const restore = Effect.gen(function*() {
     for (const effect of restores) yield* effect
     up = true
-    yield* Metric.update(metrics.available, 1)
-    if (warned) yield* Effect.logWarning("shared state: Redis is back; this process's in-memory counts of the outage are discarded")
+    yield* gauge(1)
+    if (warned) {
+      yield* Effect.logWarning(
+        cache ? "response cache: Redis is back" : "shared state: Redis is back; this process's in-memory counts of the outage are discarded"
+      )
+    }
   })
 
   // One check: connect when there is no client (or it gave up), then ping while down.

@@ -53,15 +53,19 @@ export interface RedisServer {
   readonly kill: () => Promise<void>
   readonly start: () => Promise<void>
   readonly stop: () => Promise<void>
+  /** SIGSTOP / SIGCONT: a server that holds its connections and answers nothing (operations time out). */
+  readonly pause: () => void
+  readonly resume: () => void
 }
 
-export const start = async (): Promise<RedisServer> => {
+/** `args`: extra `redis-server` options, e.g. `["--requirepass", "..."]`. */
+export const start = async (args: ReadonlyArray<string> = []): Promise<RedisServer> => {
   if (binary === undefined) throw new Error("redis-server is not installed")
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), "llm-redis-"))
   let child: ChildProcess | undefined
   const launch = async () => {
-    child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], {
+    child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", ...args], {
       stdio: "ignore"
     })
     await waitReady(port, Date.now() + 10_000)
@@ -80,7 +84,14 @@ export const start = async (): Promise<RedisServer> => {
     port,
     kill,
     start: launch,
+    pause: () => {
+      child?.kill("SIGSTOP")
+    },
+    resume: () => {
+      child?.kill("SIGCONT")
+    },
     stop: async () => {
+      child?.kill("SIGCONT")
       await kill()
       rmSync(dir, { recursive: true, force: true })
     }
