@@ -71,7 +71,11 @@ export const run = (n: number, ms: number) =>
         policy: { max_concurrent_requests: 64, queue_size: 100000, max_retries: 2 }
       }]
     })
-    const gateway = yield* Gateway.make(config).pipe(Effect.provide(NodeHttpClient.layerUndici))
+    // The client layer lives as long as the bench's scope: provided to \`make\`
+    // alone, its dispatcher would be closed once \`make\` returns and every
+    // upstream call would fail.
+    const upstreamClient = yield* Layer.build(NodeHttpClient.layerUndici)
+    const gateway = yield* Gateway.make(config).pipe(Effect.provideContext(upstreamClient))
     const served = yield* Layer.build(Gateway.layer(gateway))
     const address = Context.get(served, HttpServer.HttpServer).address
     const through = `http://127.0.0.1:${address._tag === "UnixPathAddress" ? 0 : address.port}/v1`
