@@ -36,7 +36,7 @@ describe("GatewayConfig.fromJson", () => {
         router: { strategy: "fallback", retriesBeforeFallback: 0, timeoutMs: 100 },
         accessLog: false
       }
-      assert.deepStrictEqual(yield* GatewayConfig.fromJson(json), json)
+      assert.deepStrictEqual<unknown>(yield* GatewayConfig.fromJson(json), json)
     }))
 
   it.effect("every shape error names its file key", () =>
@@ -129,7 +129,7 @@ describe("GatewayConfig.load", () => {
     Effect.gen(function*() {
       const good = join(dir, "good.json")
       writeFileSync(good, JSON.stringify(base))
-      assert.deepStrictEqual(yield* GatewayConfig.load(good), base)
+      assert.deepStrictEqual<unknown>(yield* GatewayConfig.load(good), base)
       const broken = join(dir, "broken.json")
       writeFileSync(broken, "{ not json")
       assert.strictEqual((yield* Effect.flip(GatewayConfig.load(broken))).setting, "config file")
