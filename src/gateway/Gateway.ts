@@ -92,8 +92,10 @@ const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => vo
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const started = yield* Clock.currentTimeMillis
-    const requestId = Http.requestId(request.headers["x-request-id"])
-    const cors = Http.corsHeaders(gateway.config.cors?.origins, request.headers["origin"])
+    // Read once: each read of `headers` may build a fresh Headers value.
+    const headers = request.headers
+    const requestId = Http.requestId(headers["x-request-id"])
+    const cors = Http.corsHeaders(gateway.config.cors?.origins, headers["origin"])
     const fields: Record<string, string | number> = {}
     let client = "-"
     let status = 0
@@ -108,11 +110,11 @@ const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => vo
           log(JSON.stringify({ time: new Date(started).toISOString(), id: requestId, client, method: request.method, path: request.url.split("?")[0], status: status === 0 ? 499 : status, ms: now - started, ...fields }))
         })))
     const response = yield* Effect.gen(function*() {
-      const who = yield* gateway.clients.authenticate(request.headers["authorization"])
+      const who = yield* gateway.clients.authenticate(headers["authorization"])
       client = who.name
       const leave = yield* gateway.clients.enter(who)
       yield* Effect.addFinalizer(() => leave)
-      const body = request.method === "POST" ? yield* Http.jsonBody(request, gateway.config.limits?.maxBodyBytes ?? 4 * 1024 * 1024) : undefined
+      const body = request.method === "POST" ? yield* Http.jsonBody(request, headers["content-length"], gateway.config.limits?.maxBodyBytes ?? 4 * 1024 * 1024) : undefined
       return yield* handler(gateway, { client: who, requestId, body, leave, note: (more) => Object.assign(fields, more) })
     }).pipe(Effect.catchTag("Rejection", (rejection) => Effect.succeed(Http.fromRejection(rejection))))
     status = response.status

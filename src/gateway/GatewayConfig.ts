@@ -142,6 +142,18 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 const fail = (setting: string, detail: string) => new BackendConfigError({ provider: "gateway", setting, detail })
 
+const PROVIDER_KEYS = "provider keys are never inline: use apiKeyEnv or apiKeyFile"
+const SECRET = /(api[-_]?keys?|secret|password)$/i
+
+// An unknown key that looks like a secret gets the reason it is refused,
+// not only "excess property".
+const inlineKey = (path: string): string | undefined =>
+  /^backends\.\d+\.(api[-_]?keys?|key|secret)$/i.test(path)
+    ? PROVIDER_KEYS
+    : /^(clients\.\d+|admin)\.(keys?|apiKey|secret)$/i.test(path)
+    ? "gateway keys are stored as hashes only: give keyHash (the hash-key command prints it)"
+    : undefined
+
 /**
  * Validates a parsed config: shape (unknown keys fail, so an inline
  * `apiKey` is refused), then the cross references (route targets, the
@@ -156,8 +168,14 @@ export const fromJson = (json: unknown): Effect.Effect<GatewayConfig, BackendCon
       const path = (first?.path ?? []).map((s) => (typeof s === "object" && s !== null && "key" in s ? s.key : s)).map(String)
       const key = path.join(".")
       const detail = first?.message ?? error.message
-      return fail(key === "" ? "(root)" : key, /apiKey$/.test(key) ? "provider keys are never inline: use apiKeyEnv or apiKeyFile" : detail)
+      return fail(key === "" ? "(root)" : key, inlineKey(key) ?? detail)
     })
+    for (const [i, b] of config.backends.entries()) {
+      // `options` is passed to the provider as it is: a key there would be
+      // an inline provider key by another name.
+      const secret = Object.keys(b.options ?? {}).find((name) => SECRET.test(name))
+      if (secret !== undefined) return yield* fail(`backends.${i}.options.${secret}`, PROVIDER_KEYS)
+    }
     const names = new Set<string>()
     for (const [i, b] of config.backends.entries()) {
       if (names.has(b.name)) return yield* fail(`backends.${i}.name`, `duplicate backend name ${JSON.stringify(b.name)}`)

@@ -43,6 +43,10 @@ export const fromRejection = (rejection: Rejection) =>
   )
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+// Fresh ids: a random prefix per process and a counter, unique without a
+// call into the random source on every request (ids are names, not secrets).
+const idPrefix = `gw-${randomBytes(6).toString("base64url").replace(/[-_]/g, "x")}-`
+let idCount = 0
 
 /**
  * The caller's `x-request-id` when it is a safe token, else a fresh one.
@@ -50,19 +54,22 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
  * @since 0.1.0
  */
 export const requestId = (given: string | undefined): string =>
-  given !== undefined && REQUEST_ID.test(given) ? given : `gw-${randomBytes(9).toString("base64url")}`
+  given !== undefined && REQUEST_ID.test(given) ? given : idPrefix + (++idCount).toString(36)
 
 const tooLarge = (limit: number) =>
   new Rejection({ status: 413, type: "invalid_request_error", code: "request_too_large", message: `The request body is larger than ${limit} bytes` })
 
 /**
- * The request body as JSON: 413 past `limit` bytes (by `content-length` at
- * once, else while reading), 400 when it is not JSON.
+ * The request body as JSON: 413 past `limit` bytes (by its `content-length`
+ * header at once, else while reading), 400 when it is not JSON.
  *
  * @since 0.1.0
  */
-export const jsonBody = (request: HttpServerRequest.HttpServerRequest, limit: number): Effect.Effect<unknown, Rejection> => {
-  const length = request.headers["content-length"]
+export const jsonBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  length: string | undefined,
+  limit: number
+): Effect.Effect<unknown, Rejection> => {
   if (length !== undefined && Number(length) > limit) return Effect.fail(tooLarge(limit))
   return request.text.pipe(
     Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit)),

@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Schema } from "effect"
-import type { ChatRequestInput, ChatResponse } from "../domain/Chat.ts"
+import { Duration, Effect, Schema, SchemaIssue } from "effect"
+import { ChatRequest, type ChatResponse } from "../domain/Chat.ts"
 import type * as ChatChunk from "../domain/ChatChunk.ts"
 import * as Content from "../domain/Content.ts"
 import type { EmbedResponse } from "../domain/Embedding.ts"
@@ -125,6 +125,34 @@ const image = (url: string, detail: Content.ImageDetail | undefined): Content.Im
   return data === null ? Content.imageUrl(url, detail) : Content.imageData(data[2]!, data[1]!.toLowerCase(), detail)
 }
 
+// The domain classes validate when constructed and throw. A value the wire
+// schema lets through but the domain refuses (an empty content array, a tool
+// name with a space, a data: URL that is not base64) is the client's error,
+// named by its wire field: `at` exactly, or `at` followed by the domain path
+// where the two agree.
+const construct = <A>(at: string, make: () => A, exact = false): Effect.Effect<A, LlmError.LlmError> =>
+  Effect.try({
+    try: make,
+    catch: (cause) => {
+      const issue = cause instanceof Error ? cause.cause : undefined
+      if (!SchemaIssue.isIssue(issue)) return invalid(at, "invalid value")
+      const error = Validate.invalid("gateway", at, new Schema.SchemaError(issue))
+      return exact && error.reason._tag === "InvalidRequest" ? invalid(at, error.reason.detail ?? "invalid value") : error
+    }
+  })
+
+// Our request's field names as the client sent them, for errors the whole
+// request's check finds (ranges of the sampling settings, an empty conversation).
+const wireName: Readonly<Record<string, string>> = {
+  system: "messages",
+  toolChoice: "tool_choice",
+  parallelToolCalls: "parallel_tool_calls",
+  responseFormat: "response_format",
+  topP: "top_p",
+  presencePenalty: "presence_penalty",
+  frequencyPenalty: "frequency_penalty"
+}
+
 const present = <A>(value: A | null | undefined): value is A => value !== null && value !== undefined
 
 /**
@@ -134,7 +162,7 @@ const present = <A>(value: A | null | undefined): value is A => value !== null &
  * @since 0.1.0
  */
 export interface ChatCall {
-  readonly request: ChatRequestInput
+  readonly request: ChatRequest
   readonly stream: boolean
   readonly includeUsage: boolean
   readonly model: string
@@ -159,26 +187,28 @@ export const chatCall = (body: unknown): Effect.Effect<ChatCall, LlmError.LlmErr
           if (messages.length > 0) return yield* invalid(`messages.${i}.role`, "system messages must come before the conversation")
           system.push(textOf(m.content))
           break
-        case "user":
-          messages.push(Message.user(
-            typeof m.content === "string"
-              ? m.content
-              : m.content.map((part) => part.type === "text" ? Content.text(part.text) : image(part.image_url.url, part.image_url.detail))
-          ))
+        case "user": {
+          const content = typeof m.content === "string" ? m.content : yield* Effect.forEach(m.content, (part, j): Effect.Effect<Content.UserPart, LlmError.LlmError> =>
+            part.type === "text"
+              ? Effect.succeed(Content.text(part.text))
+              : construct(`messages.${i}.content.${j}.image_url.url`, () => image(part.image_url.url, part.image_url.detail), true))
+          messages.push(yield* construct(`messages.${i}`, () => Message.user(content)))
           break
+        }
         case "assistant": {
           const parts: Array<Content.AssistantPart> = []
           const text = present(m.content) ? textOf(m.content) : ""
           if (text.length > 0) parts.push(Content.text(text))
-          for (const call of m.tool_calls ?? []) {
-            parts.push(new Content.ToolCallPart({ id: call.id, name: call.function.name, arguments: call.function.arguments }))
+          for (const [k, call] of (m.tool_calls ?? []).entries()) {
+            parts.push(yield* construct(`messages.${i}.tool_calls.${k}.function`, () =>
+              new Content.ToolCallPart({ id: call.id, name: call.function.name, arguments: call.function.arguments })))
           }
           if (parts.length === 0) return yield* invalid(`messages.${i}.content`, "an assistant message needs content or tool_calls")
           messages.push(Message.assistant(parts))
           break
         }
         case "tool": {
-          const result = Content.toolResult(m.tool_call_id, textOf(m.content))
+          const result = yield* construct(`messages.${i}.tool_call_id`, () => Content.toolResult(m.tool_call_id, textOf(m.content)), true)
           // Consecutive tool messages answer one assistant turn: one tool message of ours.
           const last = messages.at(-1)
           if (last?.role === "tool") messages[messages.length - 1] = Message.tool([...last.content, result])
@@ -187,35 +217,38 @@ export const chatCall = (body: unknown): Effect.Effect<ChatCall, LlmError.LlmErr
         }
       }
     }
+    const tools = wire.tools === undefined ? undefined : yield* Effect.forEach(wire.tools, (t, i) =>
+      construct(`tools.${i}.function`, () =>
+        Tool.make(t.function.name, {
+          parameters: t.function.parameters ?? { type: "object", properties: {} },
+          ...(t.function.description === undefined ? {} : { description: t.function.description }),
+          ...(present(t.function.strict) ? { strict: t.function.strict } : {})
+        })))
+    const choice = wire.tool_choice
+    const toolChoice = choice === undefined || typeof choice === "string"
+      ? choice
+      : yield* construct("tool_choice.function.name", () => Tool.force(choice.function.name), true)
     const maxTokens = wire.max_completion_tokens ?? wire.max_tokens
     const format = wire.response_format
+    const responseFormat = format === undefined
+      ? undefined
+      : format.type === "text"
+      ? ResponseFormat.text
+      : format.type === "json_object"
+      ? ResponseFormat.json
+      : yield* construct("response_format.json_schema", () =>
+        ResponseFormat.jsonSchema(format.json_schema.name, format.json_schema.schema ?? {}, {
+          ...(format.json_schema.description === undefined ? {} : { description: format.json_schema.description }),
+          ...(present(format.json_schema.strict) ? { strict: format.json_schema.strict } : {})
+        }))
     const request = {
       model: wire.model,
       messages,
       ...(system.length > 0 ? { system: system.join("\n\n") } : {}),
-      ...(wire.tools === undefined ? {} : {
-        tools: wire.tools.map((t) =>
-          Tool.make(t.function.name, {
-            parameters: t.function.parameters ?? { type: "object", properties: {} },
-            ...(t.function.description === undefined ? {} : { description: t.function.description }),
-            ...(present(t.function.strict) ? { strict: t.function.strict } : {})
-          })
-        )
-      }),
-      ...(wire.tool_choice === undefined ? {} : {
-        toolChoice: typeof wire.tool_choice === "string" ? wire.tool_choice : Tool.force(wire.tool_choice.function.name)
-      }),
+      ...(tools === undefined ? {} : { tools }),
+      ...(toolChoice === undefined ? {} : { toolChoice }),
       ...(wire.parallel_tool_calls === undefined ? {} : { parallelToolCalls: wire.parallel_tool_calls }),
-      ...(format === undefined ? {} : {
-        responseFormat: format.type === "text"
-          ? ResponseFormat.text
-          : format.type === "json_object"
-          ? ResponseFormat.json
-          : ResponseFormat.jsonSchema(format.json_schema.name, format.json_schema.schema ?? {}, {
-            ...(format.json_schema.description === undefined ? {} : { description: format.json_schema.description }),
-            ...(present(format.json_schema.strict) ? { strict: format.json_schema.strict } : {})
-          })
-      }),
+      ...(responseFormat === undefined ? {} : { responseFormat }),
       ...(present(wire.temperature) ? { temperature: wire.temperature } : {}),
       ...(present(wire.top_p) ? { topP: wire.top_p } : {}),
       ...(present(maxTokens) ? { maxTokens } : {}),
@@ -225,8 +258,17 @@ export const chatCall = (body: unknown): Effect.Effect<ChatCall, LlmError.LlmErr
       ...(present(wire.frequency_penalty) ? { frequencyPenalty: wire.frequency_penalty } : {}),
       ...(wire.user === undefined ? {} : { user: wire.user })
     }
+    // Checked here, so an error names the client's field and the pipeline
+    // takes the request as it is (a constructed request is not checked twice).
+    const maxTokensField = present(wire.max_completion_tokens) ? "max_completion_tokens" : "max_tokens"
+    const checked = yield* Effect.mapError(construct("", () => new ChatRequest(request)), (error) => {
+      if (error.reason._tag !== "InvalidRequest" || error.reason.field === undefined) return error
+      const [head, ...rest] = error.reason.field.split(".")
+      const renamed = head === "maxTokens" ? maxTokensField : wireName[head!] ?? head!
+      return invalid([renamed, ...rest].join("."), error.reason.detail ?? "invalid value")
+    })
     return {
-      request: request as ChatRequestInput,
+      request: checked,
       stream: wire.stream === true,
       includeUsage: wire.stream_options?.include_usage === true,
       model: wire.model
