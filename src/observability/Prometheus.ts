@@ -2,9 +2,10 @@
  * Our metrics (`Stats.metrics`: requests, durations, queue wait, retries,
  * backoff, tokens, in flight, queue depth, breaker, first token, key
  * attempts) as Prometheus text, rendered by effect/observability's
- * `PrometheusMetrics`. Only our series are included unless asked for all,
- * so an app's own metrics are not exported twice when it serves its own
- * `/metrics` too. Labels are the attributes we set: `provider`, and where
+ * `PrometheusMetrics`. Only our series are included unless asked for all
+ * (every metric whose name starts with `llm_`: the pipeline's, and the
+ * router's, caches', transport's, shared state's and gateway's), so an app's
+ * own metrics are not exported twice when it serves its own `/metrics` too. Labels are the attributes we set: `provider`, and where
  * they apply `model`, `outcome`, `reason`, `direction`, `key` (a key's
  * name, never its value).
  *
@@ -18,8 +19,11 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import * as Stats from "../pipeline/Stats.ts"
 
+// Every metric of ours is named llm_*.
+const PREFIX = "llm_"
+
 /**
- * The names of our metrics, as registered (before any prefix).
+ * The names of the pipeline's metrics, as registered (before any prefix).
  *
  * @since 0.1.0
  */
@@ -46,7 +50,7 @@ export const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
 const ours = (registry: Metric.MetricRegistry): Metric.MetricRegistry => {
   const out: Metric.MetricRegistry = new Map()
-  for (const [key, metadata] of registry) if (names.has(metadata.id)) out.set(key, metadata)
+  for (const [key, metadata] of registry) if (metadata.id.startsWith(PREFIX)) out.set(key, metadata)
   return out
 }
 

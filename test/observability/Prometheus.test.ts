@@ -107,8 +107,11 @@ describe("Prometheus.format", () => {
     Effect.gen(function*() {
       yield* calls
       yield* Metric.update(Metric.counter("app_things_total", { description: "the app's own" }), 3)
+      // Ours beyond the pipeline's own (router, transport, caches, gateway) are included too.
+      yield* Metric.update(Metric.counter("llm_fallbacks_total", { attributes: { router: "r", from: "a", to: "b", reason: "Overloaded" } }), 2)
       const ours = Text.parse(yield* Prometheus.format())
       assert.isFalse(ours.families.has("app_things_total"))
+      assert.strictEqual(Text.sum(ours, "llm_fallbacks_total"), 2)
       const all = Text.parse(yield* Prometheus.format({ all: true }))
       assert.strictEqual(Text.sum(all, "app_things_total"), 3)
       assert.isTrue(all.families.has("llm_requests_total"))
