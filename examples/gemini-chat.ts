@@ -5,9 +5,10 @@
  *
  * GOOGLE_API_KEY works too; GEMINI_MODEL picks the model (default
  * gemini-2.0-flash) and GEMINI_BASE_URL points it at another server speaking
- * the Gemini v1beta API (e.g. a local proxy or fake):
+ * the Gemini v1beta API (e.g. a local proxy; no Gemini fake ships with the
+ * examples, the tests have their own):
  *
- *   GEMINI_API_KEY=anything GEMINI_BASE_URL=http://127.0.0.1:8788/v1beta npm run example examples/gemini-chat.ts
+ *   GEMINI_API_KEY=... GEMINI_BASE_URL=http://127.0.0.1:<port>/v1beta npm run example examples/gemini-chat.ts
  *
  * Without a key it says which variables to set and exits with status 1.
  */

@@ -12,7 +12,7 @@ import { LlmBackend, Reranker, TeiApi } from "../src/index.ts"
 import * as Tei from "../src/providers/tei/Tei.ts"
 import * as Fake from "./hf-fake.ts"
 
-const live = process.argv.includes("--fake")
+const backends = process.argv.includes("--fake")
   ? Layer.unwrap(
     Effect.map(
       Effect.acquireRelease(Effect.promise(() => Fake.serveTei()), (served) => Effect.promise(served.close)),
@@ -49,7 +49,7 @@ const program = Effect.gen(function*() {
 })
 
 program.pipe(
-  Effect.provide(live.pipe(Layer.provide(FetchHttpClient.layer))),
+  Effect.provide(backends.pipe(Layer.provide(FetchHttpClient.layer))),
   Effect.catch((error) =>
     Console.error(error._tag === "LlmError" ? `request failed: ${error.message}` : error.message).pipe(
       Effect.andThen(Effect.sync(() => (process.exitCode = 1)))
