@@ -4,11 +4,15 @@
  * (after a full GC) at checkpoints, and with SNAPSHOT=1 takes a heap snapshot
  * after 10,000 calls and at the end and prints the object groups (constructor
  * or type name) whose count grew most: a bounded structure shows no growth.
+ * With QUEUED=n (and no CALLS run), diffs snapshots before and while n calls
+ * wait for a permit instead: what a waiting call is made of.
  * Needs --expose-gc (the script passes it).
  */
-import { Effect } from "effect"
+import { Deferred, Effect, Fiber } from "effect"
 import { writeHeapSnapshot } from "node:v8"
-import { mkdirSync, readFileSync, rmSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { Session } from "node:inspector"
+
 import { ChatRequest, ChatResponse } from "../src/domain/Chat.ts"
 import * as Content from "../src/domain/Content.ts"
 import * as Message from "../src/domain/Message.ts"
@@ -51,9 +55,52 @@ const snap = (name: string): string => {
 const request = new ChatRequest({ model: "m", messages: [Message.user("Hi")] })
 const response = new ChatResponse({ provider: "memory", model: "m", content: [Content.text("ok")], finishReason: "stop" })
 
+const diff = (first: string, last: string) => {
+  const [a, b] = [groups(first), groups(last)]
+  const grown = [...b.entries()].map(([key, v]) => {
+    const before = a.get(key) ?? { count: 0, bytes: 0 }
+    return { key, count: v.count - before.count, bytes: v.bytes - before.bytes }
+  }).filter((g) => g.count !== 0 || g.bytes !== 0).sort((x, y) => y.bytes - x.bytes).slice(0, Number(process.env["TOP"] ?? "25"))
+  for (const g of grown) console.log(`${String(g.count).padStart(9)} ${String(g.bytes).padStart(11)}  ${g.key}`)
+  if (process.env["KEEP"] !== "1") for (const f of [first, last]) rmSync(f)
+}
+
+const queued = (n: number) =>
+  Effect.gen(function*() {
+    // With KEEP=1, script ids (the snapshots' closure locations) to file names.
+    const scripts: Record<string, string> = {}
+    const session = new Session()
+    session.connect()
+    session.on("Debugger.scriptParsed", (m) => {
+      scripts[m.params.scriptId] = m.params.url
+    })
+    session.post("Debugger.enable")
+    const gate = yield* Deferred.make<void>()
+    const blocking: Provider = { provider: "memory", chat: () => Effect.as(Deferred.await(gate), response) }
+    const policy = yield* Policy.make("memory", { maxConcurrentRequests: 1, queueSize: n + 10 })
+    const backend = yield* Pipeline.make(blocking, { model: "m", policy })
+    const holder = yield* Effect.forkChild(backend.chat(request))
+    // Warm the path, so the snapshots differ by the waiting calls only.
+    const warm = []
+    for (let i = 0; i < 100; i++) warm.push(yield* Effect.forkChild(backend.chat(request)))
+    yield* Effect.yieldNow
+    yield* Effect.forEach(warm, Fiber.interrupt, { discard: true })
+    const first = snap("queued-before")
+    const fibers = []
+    for (let i = 0; i < n; i++) fibers.push(yield* Effect.forkChild(backend.chat(request)))
+    while ((yield* backend.monitor.stats).queue_depth < n) yield* Effect.yieldNow
+    const last = snap("queued-while")
+    if (process.env["KEEP"] === "1") writeFileSync(".bench/scripts.json", JSON.stringify(scripts))
+    session.disconnect()
+    console.log(`groups grown while ${n} calls wait (objects, bytes):`)
+    diff(first, last)
+    yield* Effect.forEach([holder, ...fibers], Fiber.interrupt, { discard: true })
+  })
+
 const program = Effect.gen(function*() {
   if (!Support.gc()) return yield* Effect.die("run with --expose-gc")
   mkdirSync(".bench", { recursive: true })
+  if (process.env["QUEUED"] !== undefined) return yield* queued(Number(process.env["QUEUED"]))
   const total = Number(process.env["CALLS"] ?? "1000000")
   const snapshots = process.env["SNAPSHOT"] === "1"
   const provider: Provider = { provider: "memory", chat: () => Effect.succeed(response) }
@@ -75,14 +122,8 @@ const program = Effect.gen(function*() {
   }
   if (first === undefined) return
   const last = snap("heap-end")
-  const [a, b] = [groups(first), groups(last)]
-  const grown = [...b.entries()].map(([key, v]) => {
-    const before = a.get(key) ?? { count: 0, bytes: 0 }
-    return { key, count: v.count - before.count, bytes: v.bytes - before.bytes }
-  }).filter((g) => g.count !== 0 || g.bytes !== 0).sort((x, y) => y.bytes - x.bytes).slice(0, 25)
   console.log("\ngroups grown from 10k to the end (objects, bytes):")
-  for (const g of grown) console.log(`${String(g.count).padStart(9)} ${String(g.bytes).padStart(11)}  ${g.key}`)
-  if (process.env["KEEP"] !== "1") for (const f of [first, last]) rmSync(f)
+  diff(first, last)
 })
 
 Effect.runPromise(program).catch((error) => {
