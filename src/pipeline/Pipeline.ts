@@ -109,7 +109,12 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
   }
   const recorder = new Stats.Recorder(name)
   const ring = new Tracking.Ring(policy.recentCalls)
+  const error = (call: Call.Call, reason: LlmError.Reason) =>
+    LlmError.make(name, reason, { requestId: call.requestId, model: call.model })
+
   const queue = yield* PriorityQueue.make({
+    budget,
+    fail: error,
     maxConcurrent: policy.maxConcurrentRequests,
     capacity: policy.queueSize,
     whenFull: policy.queueFull,
@@ -144,14 +149,11 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     models: provider.models !== undefined
   }
 
-  const error = (call: Call.Call, reason: LlmError.Reason) =>
-    LlmError.make(name, reason, { requestId: call.requestId, model: call.model })
-
   const gauges = Effect.suspend(() => recorder.gauges(queue.depth(), queue.inFlight()))
 
   const accounting = Accounting.stage(name, ring, recorder, gauges)
 
-  const admission = PriorityQueue.stage(queue, budget, error, {
+  const admission = PriorityQueue.stage(queue, {
     acquired: (call) => Effect.andThen(recorder.queued(call.queueWaitMs), gauges),
     released: gauges
   })
