@@ -77,11 +77,13 @@ const program = Effect.gen(function*() {
     console.log("")
   }
   if (sections.includes("memory")) {
-    const r = yield* Memory.run(Number(process.env["CALLS"] ?? "1000000"))
+    const r = yield* Memory.run(RUNS, Number(process.env["CALLS"] ?? "1000000"))
     results["memory"] = r
     console.log("4. Memory")
     console.log(table(["measure", "value"], [
-      [`bytes per queued call (${Memory.QUEUED} waiting)`, r.bytesPerQueuedCall.toFixed(0)],
+      [`bytes per queued call, its caller's fiber included (${Memory.QUEUED} waiting)`, Support.fmt(r.bytesPerQueuedCall, 0)],
+      [`bytes per bare fiber waiting on a Deferred (baseline)`, Support.fmt(r.bytesPerWaitingFiber, 0)],
+      [`bytes the pipeline adds per queued call`, Support.fmt(r.bytesAddedPerQueuedCall, 0)],
       ["heap after 10,000 calls (MB)", (r.heapAfter10k / 1e6).toFixed(1)],
       [`heap after ${r.calls.toLocaleString("en")} calls (MB)`, (r.heapAfter1M / 1e6).toFixed(1)]
     ]))

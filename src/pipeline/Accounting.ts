@@ -11,7 +11,7 @@
 import { Clock, Effect, Exit } from "effect"
 import { failureOf } from "./Attempt.ts"
 import type { Call } from "./Call.ts"
-import type { Stage } from "./Stage.ts"
+import * as Stage from "./Stage.ts"
 import type { Recorder } from "./Stats.ts"
 import type { RecentCall, Ring } from "./Tracking.ts"
 
@@ -29,8 +29,8 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, call: Call): Recent
 /**
  * @since 0.1.0
  */
-export const stage = (provider: string, ring: Ring, recorder: Recorder, gauges: Effect.Effect<void>): Stage<void> => ({
-  acquire: () => Effect.void,
+export const stage = (provider: string, ring: Ring, recorder: Recorder, gauges: Effect.Effect<void>): Stage.Stage<void> => ({
+  acquire: Stage.nothing,
   release: (_, exit, call) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const outcome = outcomeOf(exit, call)

@@ -85,8 +85,20 @@ export interface Init {
  *
  * @since 0.1.0
  */
+// Every field listed in one literal (no spread): the record keeps all its
+// fields in the object itself rather than in a separate property array.
 export const make = (init: Init): Call => ({
-  ...init,
+  requestId: init.requestId,
+  model: init.model,
+  operation: init.operation,
+  streaming: init.streaming,
+  priority: init.priority,
+  pinned: init.pinned,
+  sessionId: init.sessionId,
+  cost: init.cost,
+  start: init.start,
+  deadlineAt: init.deadlineAt,
+  maxRetries: init.maxRetries,
   attemptsStarted: 0,
   attemptsAnswered: 0,
   answered: false,

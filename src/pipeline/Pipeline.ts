@@ -109,7 +109,12 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
   }
   const recorder = new Stats.Recorder(name)
   const ring = new Tracking.Ring(policy.recentCalls)
+  const error = (call: Call.Call, reason: LlmError.Reason) =>
+    LlmError.make(name, reason, { requestId: call.requestId, model: call.model })
+
   const queue = yield* PriorityQueue.make({
+    budget,
+    fail: error,
     maxConcurrent: policy.maxConcurrentRequests,
     capacity: policy.queueSize,
     whenFull: policy.queueFull,
@@ -144,14 +149,11 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     models: provider.models !== undefined
   }
 
-  const error = (call: Call.Call, reason: LlmError.Reason) =>
-    LlmError.make(name, reason, { requestId: call.requestId, model: call.model })
-
   const gauges = Effect.suspend(() => recorder.gauges(queue.depth(), queue.inFlight()))
 
   const accounting = Accounting.stage(name, ring, recorder, gauges)
 
-  const admission = PriorityQueue.stage(queue, budget, error, {
+  const admission = PriorityQueue.stage(queue, {
     acquired: (call) => Effect.andThen(recorder.queued(call.queueWaitMs), gauges),
     released: gauges
   })
@@ -274,35 +276,33 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
   const chat: Service["chat"] = (input, callOptions) => {
     const send = provider.chat
     if (send === undefined) return Effect.fail(LlmError.unsupported(name, "chat"))
-    return Effect.gen(function*() {
-      const request = yield* Validate.chatRequest(name, input)
-      const resolved = yield* Validate.callOptions(name, callOptions)
-      const model = yield* Validate.model(name, request.model, options.model)
-      return yield* run("chat", model, resolved, chatCost(request), chatSpec, (call) => send(request, call), Spans.ofChatResponse)
-    })
+    // Nested flatMaps rather than Effect.gen: a generator function per call
+    // costs a fresh prototype and hidden class, and its frame stays on the
+    // fiber's stack while the call waits in the queue.
+    return Effect.flatMap(Validate.chatRequest(name, input), (request) =>
+      Effect.flatMap(Validate.callOptions(name, callOptions), (resolved) =>
+        Effect.flatMap(Validate.model(name, request.model, options.model), (model) =>
+          run("chat", model, resolved, chatCost(request), chatSpec, (call) => send(request, call), Spans.ofChatResponse))))
   }
 
   const stream: Service["stream"] = (input, callOptions) => {
     const send = provider.stream
     if (send === undefined) return Stream.fail(LlmError.unsupported(name, "stream"))
-    return Stream.unwrap(Effect.gen(function*() {
-      const request = yield* Validate.chatRequest(name, input)
-      const resolved = yield* Validate.callOptions(name, callOptions)
-      const model = yield* Validate.model(name, request.model, options.model)
-      return runStream("stream", model, resolved, chatCost(request), chatStreamSpec, (call) => send(request, call), Spans.ofChatChunk)
-    }))
+    return Stream.unwrap(Effect.flatMap(Validate.chatRequest(name, input), (request) =>
+      Effect.flatMap(Validate.callOptions(name, callOptions), (resolved) =>
+        Effect.map(Validate.model(name, request.model, options.model), (model) =>
+          runStream("stream", model, resolved, chatCost(request), chatStreamSpec, (call) => send(request, call), Spans.ofChatChunk)))))
   }
 
   const embed: Service["embed"] = (input, callOptions) => {
     const send = provider.embed
     if (send === undefined) return Effect.fail(LlmError.unsupported(name, "embed"))
-    return Effect.gen(function*() {
-      const request = yield* Validate.embedRequest(name, input)
-      const resolved = yield* Validate.callOptions(name, callOptions)
-      const model = yield* Validate.model(name, request.model, options.embeddingModel ?? options.model)
-      const chars = request.input.reduce((n, text) => n + text.length, 0)
-      return yield* run("embed", model, resolved, RateLimiter.estimate(chars, 0), chatSpec, (call) => send(request, call), Spans.ofEmbedResponse)
-    })
+    return Effect.flatMap(Validate.embedRequest(name, input), (request) =>
+      Effect.flatMap(Validate.callOptions(name, callOptions), (resolved) =>
+        Effect.flatMap(Validate.model(name, request.model, options.embeddingModel ?? options.model), (model) => {
+          const chars = request.input.reduce((n, text) => n + text.length, 0)
+          return run("embed", model, resolved, RateLimiter.estimate(chars, 0), chatSpec, (call) => send(request, call), Spans.ofEmbedResponse)
+        })))
   }
 
   const models: Service["models"] = (callOptions) => {

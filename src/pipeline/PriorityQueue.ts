@@ -29,7 +29,8 @@ const GONE = 2
 interface Waiter extends Expiry.Timed {
   readonly level: number
   readonly enqueuedAt: number
-  readonly deferred: Deferred.Deferred<void, QueueFull>
+  readonly deferred: Deferred.Deferred<void, LlmError>
+  readonly call: Call.Call
   state: typeof WAITING | typeof GRANTED | typeof GONE
   /** Waiting for room in the queue (`queueFull: "wait"`), not yet in a level. */
   overflow: boolean
@@ -71,16 +72,15 @@ class Fifo {
  */
 export interface PriorityQueue {
   /**
-   * Waits (at most `maxWaitMs(now)`, only inside `restore`) for a permit, in
-   * priority order. Succeeds holding a permit, with the millis waited; the
-   * caller must `release` it. Fails with `QueueFull` when the queue is full
-   * (under `reject`) or no permit came within `maxWaitMs`.
+   * Waits (at most `Call.bound` of the call, only inside `restore`) for a
+   * permit, in the call's priority order. Succeeds holding a permit, with
+   * the millis waited set as the call's `queueWaitMs`; the caller must
+   * `release` it. Fails with `fail(call, QueueFull)` when the queue is full
+   * (under `reject`) or no permit came in time. The call, budget and `fail`
+   * are passed in rather than closed over: a waiting call holds no closures
+   * of its own here.
    */
-  readonly acquire: (
-    priority: Priority,
-    maxWaitMs: (now: number) => number,
-    restore: Restore
-  ) => Effect.Effect<number, QueueFull>
+  readonly acquire: (call: Call.Call, restore: Restore) => Effect.Effect<void, LlmError>
   /** Gives a permit back and hands it to the best waiter. */
   readonly release: Effect.Effect<void>
   /** Calls waiting for a permit (including those waiting for room). */
@@ -93,6 +93,8 @@ export interface PriorityQueue {
  * @since 0.1.0
  */
 export interface Options {
+  readonly budget: Call.Budget
+  readonly fail: (call: Call.Call, reason: Reason) => LlmError
   readonly maxConcurrent: number
   readonly capacity: number
   readonly whenFull: "reject" | "wait"
@@ -189,19 +191,21 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     if (waiter.state !== WAITING) return
     leave(waiter, GONE)
     const waited = Duration.millis(waiter.expiresAt - waiter.enqueuedAt)
-    Deferred.doneUnsafe(waiter.deferred, Effect.fail(full(`no permit became free within ${Duration.format(waited)}`)))
+    Deferred.doneUnsafe(waiter.deferred, Effect.fail(options.fail(waiter.call, full(`no permit became free within ${Duration.format(waited)}`))))
   })
 
-  const wait = (level: number, bound: (now: number) => number, restore: Restore): Effect.Effect<number, QueueFull> =>
+  const wait = (call: Call.Call, restore: Restore): Effect.Effect<void, LlmError> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const maxWaitMs = bound(now)
+      const maxWaitMs = Call.bound(call, options.budget, now)
       const room = waiting < options.capacity
-      if (!room && options.whenFull === "reject") return Effect.fail(full(`${options.capacity} calls already waiting`))
-      if (maxWaitMs <= 0) return Effect.fail(full("no permit is free and the call has no time left to wait for one"))
+      if (!room && options.whenFull === "reject") return Effect.fail(options.fail(call, full(`${options.capacity} calls already waiting`)))
+      if (maxWaitMs <= 0) return Effect.fail(options.fail(call, full("no permit is free and the call has no time left to wait for one")))
+      const level = levelOf[call.priority]
       const waiter: Waiter = {
         level,
         enqueuedAt: now,
-        deferred: Deferred.makeUnsafe<void, QueueFull>(),
+        deferred: Deferred.makeUnsafe<void, LlmError>(),
+        call,
         state: WAITING,
         overflow: !room,
         expiresAt: now + maxWaitMs,
@@ -214,7 +218,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         overflowing++
         overflow.push(waiter)
       }
-      const waited = Effect.map(Clock.currentTimeMillis, (later) => later - now)
+      const waited = Effect.map(Clock.currentTimeMillis, (later) => {
+        call.queueWaitMs = later - now
+      })
       return Effect.andThen(drain, Effect.suspend(() => {
         if (waiter.state === GRANTED) return waited
         // Registered before the wait starts, in the caller's uninterruptible region.
@@ -225,13 +231,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       }))
     })
 
-  const acquire: PriorityQueue["acquire"] = (priority, maxWaitMs, restore) =>
+  const acquire: PriorityQueue["acquire"] = (call, restore) =>
     Effect.suspend(() => {
-      if (waiting > 0 || overflowing > 0) return wait(levelOf[priority], maxWaitMs, restore)
+      if (waiting > 0 || overflowing > 0) return wait(call, restore)
       return Effect.flatMap(permits.takeIfAvailable(1), (ok) => {
-        if (!ok) return wait(levelOf[priority], maxWaitMs, restore)
+        if (!ok) return wait(call, restore)
         inFlight++
-        return Effect.succeed(0)
+        call.queueWaitMs = 0
+        return Effect.void
       })
     })
 
@@ -251,17 +258,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
  */
 export const stage = (
   queue: PriorityQueue,
-  budget: Call.Budget,
-  fail: (call: Call.Call, reason: Reason) => LlmError,
   hooks: { readonly acquired: (call: Call.Call) => Effect.Effect<void>; readonly released: Effect.Effect<void> }
 ): Stage<void> => ({
-  acquire: (call, restore) =>
-    queue.acquire(call.priority, (now) => Call.bound(call, budget, now), restore).pipe(
-      Effect.mapError((reason) => fail(call, reason)),
-      Effect.map((waited) => {
-        call.queueWaitMs = waited
-      })
-    ),
+  acquire: queue.acquire,
   acquired: (_, call) => hooks.acquired(call),
   release: () => Effect.andThen(queue.release, hooks.released)
 })

@@ -46,13 +46,25 @@ export const effect = <R, A>(
   call: Call,
   use: (resource: R) => Effect.Effect<A, LlmError>
 ): Effect.Effect<A, LlmError> =>
-  Effect.uninterruptibleMask((restore) =>
+  // Nothing to acquire: no mask or acquisition step; `onExit` registers the
+  // release before `use` starts, as the masked form does.
+  (stage.acquire as unknown) === nothing && stage.acquired === undefined
+    ? Effect.onExit(Effect.suspend(() => use(undefined as R)), (exit) => stage.release(undefined as R, exit, call))
+    : Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(stage.acquire(call, restore), (resource) => {
       const body = restore(use(resource))
       const announced = stage.acquired === undefined ? body : Effect.andThen(stage.acquired(resource, call), body)
       return Effect.onExit(announced, (exit) => stage.release(resource, exit, call))
     })
   )
+
+/**
+ * The acquisition of a stage that holds nothing (it only sees the call end).
+ * A stage without `acquired` that uses it skips the mask.
+ *
+ * @since 0.1.0
+ */
+export const nothing = (): Effect.Effect<void> => Effect.void
 
 /**
  * Runs the stream `use` builds holding the stage's resource until the stream
