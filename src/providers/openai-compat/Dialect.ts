@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import type { ChatRequest } from "../../domain/Chat.ts"
 
 /**
  * @since 0.1.0
@@ -18,6 +19,13 @@ export interface Dialect {
   readonly topK: boolean
   /** Whether to send `encoding_format: "float"` for embeddings. */
   readonly embeddingEncodingFormat: boolean
+  /**
+   * What this member's chat route cannot say beyond the family's own rules
+   * (refused with `Unsupported`, never dropped).
+   */
+  readonly refuse?: ((request: ChatRequest) => { readonly capability: string; readonly detail: string } | undefined) | undefined
+  /** The member's changes to the family's chat body (e.g. TGI's grammar and tool fields). */
+  readonly adaptBody?: ((body: Record<string, unknown>, request: ChatRequest) => Record<string, unknown>) | undefined
   /** Route paths below the base URL; a missing route is an unsupported capability. */
   readonly paths: {
     readonly chat: string

@@ -27,6 +27,8 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
 
   // What the chat-completions format cannot say is refused, never dropped.
   const unexpressible = (request: ChatRequest, call: CallContext): LlmError.LlmError | undefined => {
+    const own = dialect.refuse?.(request)
+    if (own !== undefined) return http.fail(call, new LlmError.Unsupported(own))
     if (request.topK !== undefined && !dialect.topK) {
       return http.fail(call, new LlmError.Unsupported({ capability: "topK", detail: `${provider} does not accept top_k` }))
     }
@@ -40,6 +42,11 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
     return undefined
   }
 
+  const chatBody = (request: ChatRequest, model: string, stream: boolean) => {
+    const body = ToWire.chatBody(request, model, dialect, stream)
+    return dialect.adaptBody === undefined ? body : dialect.adaptBody(body, request)
+  }
+
   return {
     provider,
 
@@ -47,7 +54,7 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
       const refused = unexpressible(request, call)
       if (refused !== undefined) return Effect.fail(refused)
       const model = call.model ?? ""
-      const body = ToWire.chatBody(request, model, dialect, false)
+      const body = chatBody(request, model, false)
       return Effect.flatMap(
         http.json({ method: "POST", path: dialect.paths.chat, body }, call, Wire.ChatCompletion),
         (reply) => {
@@ -67,7 +74,7 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
     stream: (request, call) => {
       const refused = unexpressible(request, call)
       if (refused !== undefined) return Stream.fail(refused)
-      const body = ToWire.chatBody(request, call.model ?? "", dialect, true)
+      const body = chatBody(request, call.model ?? "", true)
       return Stream.unwrap(
         Effect.map(
           http.sse({ method: "POST", path: dialect.paths.chat, body }, call),

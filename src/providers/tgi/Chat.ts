@@ -15,18 +15,14 @@
  *
  * @since 0.1.0
  */
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import type { ChatRequest } from "../../domain/Chat.ts"
 import type { ResponseFormat } from "../../domain/ResponseFormat.ts"
-import * as LlmError from "../../LlmError.ts"
 import type { Provider } from "../../pipeline/Provider.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as Dialect from "../openai-compat/Dialect.ts"
-import * as CompatFromWire from "../openai-compat/fromWire.ts"
 import * as OpenAiCompat from "../openai-compat/OpenAiCompat.ts"
-import * as CompatStream from "../openai-compat/StreamDecoder.ts"
 import * as CompatToWire from "../openai-compat/toWire.ts"
-import * as CompatWire from "../openai-compat/Wire.ts"
 import * as FromWire from "./fromWire.ts"
 import * as Wire from "./Wire.ts"
 
@@ -56,13 +52,8 @@ const refusal = (request: ChatRequest): { readonly capability: string; readonly 
   return undefined
 }
 
-/**
- * The body of a self-hosted TGI's `POST /v1/chat/completions`.
- *
- * @since 0.1.0
- */
-export const chatBody = (request: ChatRequest, model: string, stream: boolean): Record<string, unknown> => {
-  const body = CompatToWire.chatBody(request, model, Dialect.tgi, stream)
+// TGI's own fields: its grammar for JSON output, a tool's schema under `arguments`.
+const adaptBody = (body: Record<string, unknown>, request: ChatRequest): Record<string, unknown> => {
   const tools = body["tools"] as ReadonlyArray<{ readonly function: Record<string, unknown> }> | undefined
   const out: Record<string, unknown> = { ...body }
   if (tools !== undefined) {
@@ -77,51 +68,35 @@ export const chatBody = (request: ChatRequest, model: string, stream: boolean): 
   return out
 }
 
+/**
+ * A self-hosted TGI's Messages API as a member of the OpenAI-compatible
+ * family: its refusals and body changes on the shared translation.
+ *
+ * @since 0.1.0
+ */
+export const selfHostedDialect: Dialect.Dialect = { ...Dialect.tgi, refuse: refusal, adaptBody }
+
+/**
+ * The body of a self-hosted TGI's `POST /v1/chat/completions`.
+ *
+ * @since 0.1.0
+ */
+export const chatBody = (request: ChatRequest, model: string, stream: boolean): Record<string, unknown> =>
+  adaptBody(CompatToWire.chatBody(request, model, selfHostedDialect, stream), request)
+
 const models = (http: ProviderHttp, path: string) => (call: CallContext) =>
   Effect.map(http.json({ method: "GET", path }, call, Wire.Models), (reply) => FromWire.models(reply.body, http.provider))
 
 /**
- * The chat, stream and models operations of a self-hosted TGI.
+ * The chat, stream and models operations of a self-hosted TGI: the shared
+ * OpenAI-compatible chat and stream with TGI's dialect, and TGI's own model
+ * listing (a single object as well as a list).
  *
  * @since 0.1.0
  */
 export const selfHosted = (http: ProviderHttp): Provider => {
-  const provider = http.provider
-  const path = Dialect.tgi.paths.chat
-  const refuse = (request: ChatRequest, call: CallContext) => {
-    const refused = refusal(request)
-    return refused === undefined ? undefined : http.fail(call, new LlmError.Unsupported(refused))
-  }
-  return {
-    provider,
-    chat: (request, call) => {
-      const refused = refuse(request, call)
-      if (refused !== undefined) return Effect.fail(refused)
-      const model = call.model ?? ""
-      const body = chatBody(request, model, false)
-      return Effect.flatMap(http.json({ method: "POST", path, body }, call, CompatWire.ChatCompletion), (reply) => {
-        const response = CompatFromWire.chatResponse(reply.body, {
-          provider,
-          model,
-          requestId: call.requestId,
-          providerRequestId: reply.providerRequestId
-        })
-        return response === undefined
-          ? Effect.fail(http.fail(call, new LlmError.InvalidResponse({ detail: "response has no choices" }), reply))
-          : Effect.succeed(response)
-      })
-    },
-    stream: (request, call) => {
-      const refused = refuse(request, call)
-      if (refused !== undefined) return Stream.fail(refused)
-      const body = chatBody(request, call.model ?? "", true)
-      return Stream.unwrap(Effect.map(
-        http.sse({ method: "POST", path, body }, call),
-        (reply) => CompatStream.decode(reply.body, http, call, reply.providerRequestId)
-      ))
-    },
-    models: models(http, Dialect.tgi.paths.models)
-  }
+  const compat = OpenAiCompat.make(http, selfHostedDialect)
+  return { provider: compat.provider, chat: compat.chat, stream: compat.stream, models: models(http, Dialect.tgi.paths.models) }
 }
 
 /**
