@@ -19,11 +19,12 @@ const port = (server.address() as { port: number }).port
 const N = Number(process.env.N ?? 2000)
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
 let loops = 0
+let ops = 0
 const program = Effect.gen(function*() {
   const fiber = yield* Effect.withFiber((f) => Effect.succeed(f))
   const proto = Object.getPrototypeOf(fiber)
   const runLoop = proto.runLoop
-  proto.runLoop = function(this: unknown, ...args: Array<unknown>) { loops++; return runLoop.apply(this, args) }
+  proto.runLoop = function(this: { currentOpCount: number }, ...args: Array<unknown>) { loops++; try { return runLoop.apply(this, args) } finally { ops += this.currentOpCount } }
   const client = yield* HttpClient.HttpClient
   const raw = HttpClientRequest.post(`http://127.0.0.1:${port}/v1/chat/completions`).pipe(HttpClientRequest.bodyJsonUnsafe({ model: "m", messages: [{ role: "user", content: "hi" }] }), client.execute, Effect.flatMap((r) => r.json))
   const base = { apiKey: Redacted.make("sk-x"), baseUrl: `http://127.0.0.1:${port}/v1`, model: "m" }
@@ -38,11 +39,11 @@ const program = Effect.gen(function*() {
   for (const run of Object.values(variants)) for (let i = 0; i < 300; i++) yield* run
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, run] of Object.entries(variants)) {
-      const l0 = loops; const c0 = process.cpuUsage()
+      const l0 = loops; const o0 = ops; const c0 = process.cpuUsage()
       for (let i = 0; i < N; i++) yield* run
       const c = process.cpuUsage(c0)
       ;(results[name] ??= []).push((c.user + c.system) / N)
-      if (round === 0) console.log(name, "runLoop entries/call", ((loops - l0) / N).toFixed(2))
+      if (round === 0) console.log(name, "runLoop entries/call", ((loops - l0) / N).toFixed(2), "ops/call", ((ops - o0) / N).toFixed(0))
     }
   }
   for (const [name, xs] of Object.entries(results)) {
