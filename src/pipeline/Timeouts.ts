@@ -11,6 +11,7 @@
 import { Clock, Duration, Effect, Stream } from "effect"
 import * as ChatChunk from "../domain/ChatChunk.ts"
 import { Timeout, type TimeoutPhase } from "../LlmError.ts"
+import * as TimerRace from "./TimerRace.ts"
 
 const deadlinePassed = (after: Duration.Duration) =>
   new Timeout({ phase: "total", after, detail: "the call's deadline passed" })
@@ -26,10 +27,11 @@ export const effect = <A, E>(
   after: Duration.Duration,
   fail: (reason: Timeout) => E
 ): Effect.Effect<A, E> =>
-  Effect.timeoutOrElse(self, {
-    duration: after,
-    orElse: () => Effect.fail(fail(new Timeout({ phase, after, detail: `no result within ${Duration.format(after)}` })))
-  })
+  TimerRace.timeoutOrElse(
+    self,
+    after,
+    () => Effect.fail(fail(new Timeout({ phase, after, detail: `no result within ${Duration.format(after)}` })))
+  )
 
 /**
  * One attempt: `after` (phase `attempt`), or the time left before
@@ -52,14 +54,11 @@ export const attempt = <A, E>(
       const left = Math.max(0, options.deadlineAt - now)
       if (left >= Duration.toMillis(options.after)) return effect(self, "attempt", options.after, options.fail)
       const duration = Duration.millis(left)
-      return Effect.timeoutOrElse(self, {
-        duration,
-        orElse: () =>
-          Effect.suspend(() => {
-            options.onCut()
-            return Effect.fail(options.fail(deadlinePassed(duration)))
-          })
-      })
+      return TimerRace.timeoutOrElse(self, duration, () =>
+        Effect.suspend(() => {
+          options.onCut()
+          return Effect.fail(options.fail(deadlinePassed(duration)))
+        }))
     }
   )
 
