@@ -41,30 +41,36 @@ export const timeoutOrElse = <A, E, E2>(
     if (
       parent.getRef(Clock.Clock) !== defaultClock() || !(millis > 0) || millis > maxTimerMillis
     ) return Effect.timeoutOrElse(self, { duration: after, orElse })
-    return Effect.flatMap(Effect.forkDetach(self, { startImmediately: true }), (fiber) => {
-      // Finished without suspending (an in-memory answer, a validation failure): no timer.
-      const done = fiber.pollUnsafe()
-      if (done !== undefined) return done
-      return Effect.callback<A, E | E2>((resume) => {
-        let settled = false
-        const removeObserver = fiber.addObserver((exit) => {
-          if (settled) return
-          settled = true
-          clearTimeout(timer)
-          resume(exit)
-        })
-        const timer = setTimeout(() => {
-          if (settled) return
-          settled = true
-          removeObserver()
-          resume(Effect.andThen(Fiber.interrupt(fiber), orElse()))
-        }, millis)
-        return Effect.suspend(() => {
-          settled = true
-          clearTimeout(timer)
-          removeObserver()
-          return Fiber.interrupt(fiber)
-        })
-      })
-    })
+    // The fork and the registration of its cancellation are one uninterruptible step (only the
+    // wait is interruptible), so an interruption can never orphan the detached attempt.
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.forkDetach(restore(self), { startImmediately: true }), (fiber) => {
+        // Finished without suspending (an in-memory answer, a validation failure): no timer.
+        const done = fiber.pollUnsafe()
+        if (done !== undefined) return done
+        return restore(Effect.callback<A, E | E2>((resume) => {
+          let settled = false
+          const removeObserver = fiber.addObserver((exit) => {
+            if (settled) return
+            settled = true
+            clearTimeout(timer)
+            resume(exit)
+          })
+          const timer = setTimeout(() => {
+            if (settled) return
+            settled = true
+            removeObserver()
+            resume(Effect.andThen(Fiber.interrupt(fiber), orElse()))
+          }, millis)
+          return Effect.suspend(() => {
+            settled = true
+            clearTimeout(timer)
+            removeObserver()
+            return Fiber.interrupt(fiber)
+          })
+        })).pipe(
+          // Interrupted on entering the wait, before the callback registered its cancellation.
+          Effect.onInterrupt(() => Fiber.interrupt(fiber))
+        )
+      }))
   })

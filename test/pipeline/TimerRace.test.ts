@@ -5,7 +5,7 @@
  * timer behind.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber } from "effect"
+import { Duration, Effect, Exit, Fiber, Scheduler } from "effect"
 import { TestClock } from "effect/testing"
 import * as TimerRace from "../../src/pipeline/TimerRace.ts"
 
@@ -76,5 +76,34 @@ describe("TimerRace.timeoutOrElse", () => {
       const exit = yield* Fiber.await(fiber)
       assert.deepStrictEqual(exit, Exit.fail("timed out"))
       assert.deepStrictEqual(log, ["interrupted"])
+    }))
+})
+
+describe("TimerRace.timeoutOrElse under forced-yield interruption", () => {
+  // Interrupting the caller anywhere (scheduler forced to yield every n ops, interrupt after k
+  // yields) must never orphan the attempt: every started attempt has run its finalizer.
+  it.live("no interruption point leaves the detached attempt running", () =>
+    Effect.gen(function*() {
+      let running = 0
+      let started = 0
+      const attempt = Effect.suspend(() => {
+        running++
+        started++
+        return Effect.never
+      }).pipe(Effect.ensuring(Effect.sync(() => running--)))
+      for (const n of [2, 3, 5, 8, 32]) {
+        for (let k = 0; k < 12; k++) {
+          const fiber = yield* Effect.forkChild(Effect.provideService(
+            TimerRace.timeoutOrElse(attempt, Duration.seconds(30), timedOut),
+            Scheduler.MaxOpsBeforeYield,
+            n
+          ))
+          for (let i = 0; i < k; i++) yield* Effect.yieldNow
+          yield* Fiber.interrupt(fiber)
+        }
+      }
+      yield* Effect.sleep(Duration.millis(20))
+      assert.isAbove(started, 0)
+      assert.strictEqual(running, 0)
     }))
 })
