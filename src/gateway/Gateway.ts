@@ -99,8 +99,9 @@ const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => vo
     const fields: Record<string, string | number> = {}
     let client = "-"
     let status = 0
-    gateway.inFlight.value++
-    yield* Effect.addFinalizer(() =>
+    // Counted and its release registered in one uninterruptible step: an interruption between
+    // the two would leave the drain waiting for a request that is gone.
+    yield* Effect.acquireRelease(Effect.sync(() => void gateway.inFlight.value++), () =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.sync(() => {
           if (--gateway.inFlight.value === 0) gateway.inFlight.onIdle()
@@ -112,8 +113,8 @@ const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => vo
     const response = yield* Effect.gen(function*() {
       const who = yield* gateway.clients.authenticate(headers["authorization"])
       client = who.name
-      const leave = yield* gateway.clients.enter(who)
-      yield* Effect.addFinalizer(() => leave)
+      // The client's slot and its release in one uninterruptible step (never a leaked slot).
+      const leave = yield* Effect.acquireRelease(gateway.clients.enter(who), (leave) => leave)
       const body = request.method === "POST" ? yield* Http.jsonBody(request, headers["content-length"], gateway.config.limits?.maxBodyBytes ?? 4 * 1024 * 1024) : undefined
       return yield* handler(gateway, { client: who, requestId, body, leave, note: (more) => Object.assign(fields, more) })
     }).pipe(Effect.catchTag("Rejection", (rejection) => Effect.succeed(Http.fromRejection(rejection))))
