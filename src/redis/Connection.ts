@@ -148,9 +148,10 @@ export const make = Effect.fnUntraced(function*(settings: Settings) {
     if (Exit.isSuccess(pong)) yield* restore
   })
 
+  // Registered before the first connect, so an interruption during it cannot leak the client.
+  yield* Effect.addFinalizer(() => client === undefined ? Effect.void : Scope.close(client.scope, Exit.void))
   yield* check
   yield* Effect.forkScoped(Effect.repeat(check, Schedule.spaced(settings.retryInterval)))
-  yield* Effect.addFinalizer(() => client === undefined ? Effect.void : Scope.close(client.scope, Exit.void))
 
   return {
     available: () => up,
