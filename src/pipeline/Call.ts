@@ -66,19 +66,20 @@ export interface Call {
 /**
  * @since 0.1.0
  */
-export interface Init {
-  readonly requestId: string
-  readonly model: string | undefined
-  readonly operation: string
-  readonly streaming: boolean
-  readonly priority: Priority
-  readonly pinned: string | undefined
-  readonly sessionId: string | undefined
-  readonly cost: number
-  readonly start: number
-  readonly deadlineAt: number
-  readonly maxRetries: number
-}
+export type Init = Pick<
+  Call,
+  | "requestId"
+  | "model"
+  | "operation"
+  | "streaming"
+  | "priority"
+  | "pinned"
+  | "sessionId"
+  | "cost"
+  | "start"
+  | "deadlineAt"
+  | "maxRetries"
+>
 
 /**
  * A fresh record.
