@@ -27,8 +27,10 @@ interface Kinds<A> {
 type Kind = keyof Kinds<unknown>
 
 interface Shape<K extends Kind> {
+  readonly all: <A>(sequence: Stage.Sequence, call: Call, held: Array<unknown>, use: Kinds<A>[K]) => Kinds<A>[K]
   readonly stage: <R, A>(stage: Stage.Stage<R>, call: Call, use: (resource: R) => Kinds<A>[K]) => Kinds<A>[K]
   readonly retry: <A>(call: Call, ticket: Ticket, attempt: () => Kinds<A>[K]) => Kinds<A>[K]
+  readonly suspend: <A>(body: () => Kinds<A>[K]) => Kinds<A>[K]
 }
 
 /**
@@ -66,24 +68,32 @@ export interface Composed {
  */
 export const make = (stages: Stages): Composed => {
   const { budget, hooks, policy } = stages.retry
+  // The call's outer stages are held as one (one uninterruptible region and
+  // one exit handler for the three); the key lease is per attempt, inside retry.
+  const outer = Stage.sequence(stages.accounting, stages.admission, stages.ticket)
   const compose = <K extends Kind, A>(
     shape: Shape<K>,
     call: Call,
     attempt: (context: CallContext, ticket: Ticket) => Kinds<A>[K]
-  ): Kinds<A>[K] =>
-    shape.stage(stages.accounting, call, () =>
-      shape.stage(stages.admission, call, () =>
-        shape.stage(stages.ticket, call, (ticket) =>
-          shape.retry<A>(call, ticket, () =>
-            shape.stage(stages.lease, call, (leased) => attempt(leased.context, ticket))))))
+  ): Kinds<A>[K] => {
+    const held: Array<unknown> = []
+    return shape.all<A>(outer, call, held, shape.suspend(() => {
+      const ticket = held[2] as Ticket
+      return shape.retry<A>(call, ticket, () => shape.stage(stages.lease, call, (leased) => attempt(leased.context, ticket)))
+    }))
+  }
 
   const effectShape: Shape<"effect"> = {
+    all: Stage.effectAll,
     stage: Stage.effect,
-    retry: (call, ticket, attempt) => Retry.effect(policy, budget, hooks, call, ticket, Effect.suspend(attempt))
+    retry: (call, ticket, attempt) => Retry.effect(policy, budget, hooks, call, ticket, Effect.suspend(attempt)),
+    suspend: Effect.suspend
   }
   const streamShape: Shape<"stream"> = {
+    all: Stage.streamAll,
     stage: Stage.stream,
-    retry: (call, ticket, attempt) => Retry.stream(policy, budget, hooks, call, ticket, Stream.suspend(attempt))
+    retry: (call, ticket, attempt) => Retry.stream(policy, budget, hooks, call, ticket, Stream.suspend(attempt)),
+    suspend: Stream.suspend
   }
   return {
     effect: <A>(call: Call, attempt: (context: CallContext, ticket: Ticket) => Effect.Effect<A, LlmError>) =>

@@ -84,3 +84,97 @@ export const stream = <R, A>(
       return Effect.as(announced, use(resource))
     })
   ))
+
+/**
+ * Several stages held as one: acquired in order, released in reverse, each
+ * release told the outcome. One uninterruptible region and one exit handler
+ * for all of them (instead of one each, nested): the handler is registered
+ * before the first acquisition and releases exactly those acquired so far, so
+ * a later stage's failure or an interruption while it waits frees the earlier
+ * ones. `held` is the call's own array for what is held (the release reads
+ * it, so nothing else per call is kept while a stage waits).
+ *
+ * @since 0.1.0
+ */
+export interface Sequence {
+  readonly stages: ReadonlyArray<Stage<unknown>>
+}
+
+/**
+ * @since 0.1.0
+ */
+export const sequence = (...stages: ReadonlyArray<Stage<any>>): Sequence => ({ stages })
+
+// Acquires stages[i..] into `held`, synchronously past the stages with nothing to acquire.
+const acquireFrom = (
+  sequence: Sequence,
+  i: number,
+  call: Call,
+  restore: Restore,
+  held: Array<unknown>
+): Effect.Effect<void, LlmError> => {
+  const { stages } = sequence
+  while (i < stages.length && (stages[i]!.acquire as unknown) === nothing && stages[i]!.acquired === undefined) {
+    held.push(undefined)
+    i++
+  }
+  if (i === stages.length) return Effect.void
+  const stage = stages[i]!
+  const next = i + 1
+  return Effect.flatMap(stage.acquire(call, restore), (resource) => {
+    held.push(resource)
+    const rest = acquireFrom(sequence, next, call, restore, held)
+    return stage.acquired === undefined ? rest : Effect.andThen(stage.acquired(resource, call), rest)
+  })
+}
+
+// Releases what `held` holds, last first. Each release runs even if a later
+// one died (`ensuring`); such a defect is the result.
+const releaseHeld = (
+  sequence: Sequence,
+  held: ReadonlyArray<unknown>,
+  exit: Exit.Exit<unknown, unknown>,
+  call: Call
+): Effect.Effect<void> => {
+  if (held.length === 0) return Effect.void
+  let chain = sequence.stages[0]!.release(held[0], exit, call)
+  for (let i = 1; i < held.length; i++) chain = Effect.ensuring(sequence.stages[i]!.release(held[i], exit, call), chain)
+  return chain
+}
+
+/**
+ * Runs `use` holding every stage of `sequence` (`held` gets their resources, in order).
+ *
+ * @since 0.1.0
+ */
+export const effectAll = <A>(
+  sequence: Sequence,
+  call: Call,
+  held: Array<unknown>,
+  use: Effect.Effect<A, LlmError>
+): Effect.Effect<A, LlmError> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.onExit(
+      Effect.andThen(acquireFrom(sequence, 0, call, restore, held), restore(use)),
+      (exit) => releaseHeld(sequence, held, exit, call)
+    )
+  )
+
+/**
+ * Runs the stream `use` holding every stage of `sequence` until it ends,
+ * fails or is interrupted (the stream's own scope).
+ *
+ * @since 0.1.0
+ */
+export const streamAll = <A>(
+  sequence: Sequence,
+  call: Call,
+  held: Array<unknown>,
+  use: Stream.Stream<A, LlmError>
+): Stream.Stream<A, LlmError> =>
+  Stream.unwrap(Effect.uninterruptibleMask((restore) =>
+    Effect.andThen(
+      Effect.addFinalizer((exit) => releaseHeld(sequence, held, exit, call)),
+      Effect.as(acquireFrom(sequence, 0, call, restore, held), use)
+    )
+  ))
