@@ -179,6 +179,20 @@ export interface Finished {
 
 const WINDOW = 10_000
 
+const child = (level: Map<unknown, any>, value: string | undefined): Map<unknown, any> => {
+  let next = level.get(value)
+  if (next === undefined) level.set(value, next = new Map())
+  return next
+}
+
+// Attribute names of the per-call series, in the order their values are passed.
+const modelOnly = ["model"]
+const modelReason = ["model", "reason"]
+const modelDirection = ["model", "direction"]
+const modelOutcome = ["model", "outcome"]
+const modelOutcomeReason = ["model", "outcome", "reason"]
+const keyOutcomeReason = ["key", "outcome", "reason"]
+
 /**
  * The aggregate for one backend.
  *
@@ -224,6 +238,27 @@ export class Recorder {
     return series(spec, attributes)
   }
 
+  // The series for `spec` with attributes `names` = `values`, found by the
+  // values alone (nested maps): no key string or attribute object per update.
+  private readonly memo = new Map<MetricSpec, Map<unknown, any>>()
+  private at(spec: MetricSpec, names: ReadonlyArray<string>, a: string | undefined, b?: string, c?: string): AnyMetric {
+    let level = this.memo.get(spec)
+    if (level === undefined) this.memo.set(spec, level = new Map())
+    if (names.length > 1) level = child(level, a)
+    if (names.length > 2) level = child(level, b)
+    const last = names.length === 1 ? a : names.length === 2 ? b : c
+    let metric = level.get(last) as AnyMetric | undefined
+    if (metric === undefined) {
+      const extra: Record<string, string | undefined> = {}
+      names.forEach((name, i) => {
+        extra[name] = [a, b, c][i]
+      })
+      metric = this.tagged(spec, extra)
+      level.set(last, metric)
+    }
+    return metric
+  }
+
   queued(waitMs: number): Effect.Effect<void> {
     this.queueWait.add(waitMs)
     return updating((context) => this.fixed.queueWait.updateUnsafe(waitMs, context))
@@ -240,20 +275,20 @@ export class Recorder {
     this.retries++
     this.backoff.add(delayMs)
     return updating((context) => {
-      this.tagged(metrics.retries, { model, reason }).updateUnsafe(1, context)
+      this.at(metrics.retries, modelReason, model, reason).updateUnsafe(1, context)
       this.fixed.backoff.updateUnsafe(delayMs, context)
     })
   }
 
   keyAttempt(key: string, reason: string | undefined): Effect.Effect<void> {
     return updating((context) =>
-      this.tagged(metrics.keyAttempts, { key, outcome: reason === undefined ? "success" : "failure", reason }).updateUnsafe(1, context)
+      this.at(metrics.keyAttempts, keyOutcomeReason, key, reason === undefined ? "success" : "failure", reason).updateUnsafe(1, context)
     )
   }
 
   firstContent(model: string | undefined, ms: number): Effect.Effect<void> {
     this.firstToken.add(ms)
-    return updating((context) => this.tagged(metrics.firstToken, { model }).updateUnsafe(ms, context))
+    return updating((context) => this.at(metrics.firstToken, modelOnly, model).updateUnsafe(ms, context))
   }
 
   usage(model: string, input: number, output: number): Effect.Effect<void> {
@@ -261,8 +296,8 @@ export class Recorder {
     entry.input += input
     entry.output += output
     return updating((context) => {
-      this.tagged(metrics.tokens, { model, direction: "input" }).updateUnsafe(input, context)
-      this.tagged(metrics.tokens, { model, direction: "output" }).updateUnsafe(output, context)
+      this.at(metrics.tokens, modelDirection, model, "input").updateUnsafe(input, context)
+      this.at(metrics.tokens, modelDirection, model, "output").updateUnsafe(output, context)
     })
   }
 
@@ -289,8 +324,8 @@ export class Recorder {
     if (call.retries > 0) this.retried++
     this.latency.add(call.durationMs)
     return updating((context) => {
-      this.tagged(metrics.requests, { model: call.model, outcome: call.outcome, reason: call.reason }).updateUnsafe(1, context)
-      this.tagged(metrics.duration, { model: call.model, outcome: call.outcome }).updateUnsafe(call.durationMs, context)
+      this.at(metrics.requests, modelOutcomeReason, call.model, call.outcome, call.reason).updateUnsafe(1, context)
+      this.at(metrics.duration, modelOutcome, call.model, call.outcome).updateUnsafe(call.durationMs, context)
     })
   }
 

@@ -75,10 +75,11 @@ export interface ResolvedOptions {
   readonly maxRetries: number | undefined
 }
 
+// Unique per process by its counter, and across processes by a prefix drawn
+// once (start time and randomness): no clock read or random draw per call.
+const idPrefix = `req_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
 let counter = 0
-const newRequestId = (): string => `req_${Date.now().toString(36)}${(counter++ & 0xffff).toString(36).padStart(3, "0")}${
-  Math.random().toString(36).slice(2, 8)
-}`
+const newRequestId = (): string => `${idPrefix}${(counter++).toString(36)}`
 
 /**
  * Validates call options; a request id is generated when none is given.
