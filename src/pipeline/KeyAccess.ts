@@ -37,7 +37,8 @@ export interface Leased {
  */
 export interface KeyAccess {
   /** A pin naming no key is the caller's mistake: fail before queueing. */
-  readonly checkPin: (requestId: string, pinned: string | undefined) => Effect.Effect<void, LlmError.LlmError>
+  /** The error for a call pinned to a key this backend does not have, if it is. */
+  readonly pinError: (requestId: string, pinned: string | undefined) => LlmError.LlmError | undefined
   /** The stage: a key and its rate tokens for one attempt, given back with the attempt's outcome. */
   readonly stage: Stage<Leased>
   /** Corrects the token estimate from the reported usage. */
@@ -99,17 +100,17 @@ export const make = (
     return LlmError.make(provider, reason, { model: call.model, requestId: call.requestId })
   }
 
-  const checkPin: KeyAccess["checkPin"] = (requestId, pinned) =>
+  const pinError: KeyAccess["pinError"] = (requestId, pinned) =>
     pinned === undefined || keys.some((key) => key.name === pinned)
-      ? Effect.void
-      : Effect.fail(LlmError.make(
+      ? undefined
+      : LlmError.make(
         provider,
         new LlmError.InvalidRequest({
           field: "options.key",
           detail: `no key named ${JSON.stringify(pinned)} (known: ${keys.map((k) => k.name).join(", ") || "none"})`
         }),
         { requestId }
-      ))
+      )
 
   const leased = (call: Call.Call, lease: KeyPool.Lease | undefined): Leased => {
     call.keyName = lease?.name
@@ -197,7 +198,7 @@ export const make = (
   }
 
   return {
-    checkPin,
+    pinError,
     stage,
     correct: (key, estimated, usage) =>
       Effect.forEach(limitersOf(key), (limiter) => limiter.correct(estimated, usage.totalTokens), { discard: true }),

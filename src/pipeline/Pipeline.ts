@@ -14,9 +14,10 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Option, Stream } from "effect"
+import { Clock, Duration, Effect, type Fiber, Option, Result, Stream } from "effect"
 import type { CallOptions } from "../domain/CallOptions.ts"
-import type { ChatRequest } from "../domain/Chat.ts"
+import type { ChatRequest, ChatRequestInput } from "../domain/Chat.ts"
+import type { EmbedRequest } from "../domain/Embedding.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
 import type { Usage } from "../domain/Usage.ts"
 import * as Spans from "../observability/Spans.ts"
@@ -92,6 +93,14 @@ const chatCost = (request: ChatRequest): number =>
   )
 
 const none = () => undefined
+
+// A call's checked input: the request (none for models and extra operations), options, model and cost.
+interface Checked {
+  readonly request: ChatRequest | EmbedRequest | undefined
+  readonly resolved: Validate.ResolvedOptions
+  readonly model: string | undefined
+  readonly cost: number
+}
 
 /**
  * Wraps a provider's raw operations into an `LlmBackend` service, with the
@@ -193,72 +202,81 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
   })
   const effectObserver = observer(() => undefined)
 
+  // A call's record, in the same step as its checks: the clock is the fiber's own (TestClock in tests).
   const open = (
+    fiber: Fiber.Fiber<unknown, unknown>,
     operation: string,
     streaming: boolean,
     model: string | undefined,
     resolved: Validate.ResolvedOptions,
     cost: number
-  ): Effect.Effect<Call.Call, LlmError.LlmError> =>
-    Effect.andThen(
-      keyAccess.checkPin(resolved.requestId, resolved.key),
-      Effect.map(Clock.currentTimeMillis, (start) => {
-        const deadline = resolved.timeout ?? policy.deadline
-        return Call.make({
-          requestId: resolved.requestId,
-          model,
-          operation,
-          streaming,
-          priority: resolved.priority,
-          pinned: resolved.key,
-          sessionId: resolved.sessionId,
-          cost,
-          start,
-          deadlineAt: deadline === undefined ? Infinity : start + Duration.toMillis(deadline),
-          maxRetries: Math.min(policy.maxRetries, resolved.maxRetries ?? Infinity)
-        })
-      })
-    )
+  ): Result.Result<Call.Call, LlmError.LlmError> => {
+    const pinned = keyAccess.pinError(resolved.requestId, resolved.key)
+    if (pinned !== undefined) return Result.fail(pinned)
+    const start = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    const deadline = resolved.timeout ?? policy.deadline
+    return Result.succeed(Call.make({
+      requestId: resolved.requestId,
+      model,
+      operation,
+      streaming,
+      priority: resolved.priority,
+      pinned: resolved.key,
+      sessionId: resolved.sessionId,
+      cost,
+      start,
+      deadlineAt: deadline === undefined ? Infinity : start + Duration.toMillis(deadline),
+      maxRetries: Math.min(policy.maxRetries, resolved.maxRetries ?? Infinity)
+    }))
+  }
 
   // The call span is outermost (queue wait, retries and accounting inside
   // it); each attempt gets a child span. Both only when a tracer is installed.
+  // Everything before the stages (checks, the call's record, whether to
+  // trace) is one synchronous step, run per evaluation.
   const run = <A>(
     operation: string,
-    model: string | undefined,
-    resolved: Validate.ResolvedOptions,
-    cost: number,
+    check: () => Result.Result<Checked, LlmError.LlmError>,
     spec: Attempt.EffectSpec<A>,
-    attempt: (context: CallContext) => Effect.Effect<A, LlmError.LlmError>,
+    attempt: (checked: Checked, context: CallContext) => Effect.Effect<A, LlmError.LlmError>,
     facts?: (value: A) => Spans.ResultFacts | undefined
   ): Effect.Effect<A, LlmError.LlmError> =>
-    Effect.flatMap(open(operation, false, model, resolved, cost), (call) =>
-      Tracing.withTracing((tracing) => {
-        if (!tracing) return composed.effect<A>(call, (context) => Attempt.effect(call, spec, effectObserver, attempt(context)))
-        const body = composed.effect<A>(call, (context) =>
-          Tracing.attempt(call, context.keyName, Attempt.effect(call, spec, effectObserver, attempt(context))))
-        return Tracing.call(name, call, facts, body)
-      }))
+    Effect.withFiber((fiber) => {
+      const checked = check()
+      if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+      const { cost, model, resolved } = checked.success
+      const opened = open(fiber, operation, false, model, resolved, cost)
+      if (Result.isFailure(opened)) return Effect.fail(opened.failure)
+      const call = opened.success
+      const one = (context: CallContext) => Attempt.effect(call, spec, effectObserver, attempt(checked.success, context))
+      if (!Tracing.enabled(fiber)) return composed.effect<A>(call, one)
+      return Tracing.call(name, call, facts, composed.effect<A>(call, (context) => Tracing.attempt(call, context.keyName, one(context))))
+    })
 
   const runStream = <A>(
     operation: string,
-    model: string | undefined,
-    resolved: Validate.ResolvedOptions,
-    cost: number,
+    check: () => Result.Result<Checked, LlmError.LlmError>,
     spec: Attempt.StreamSpec<A>,
-    attempt: (context: CallContext) => Stream.Stream<A, LlmError.LlmError>,
+    attempt: (checked: Checked, context: CallContext) => Stream.Stream<A, LlmError.LlmError>,
     facts?: (value: A) => Spans.ResultFacts | undefined
   ): Stream.Stream<A, LlmError.LlmError> =>
-    Stream.unwrap(Effect.flatMap(open(operation, true, model, resolved, cost), (call) =>
-      Tracing.withTracing((tracing) => {
-        let held: CircuitBreaker.Ticket | undefined
-        const watch = observer(() => held)
-        const body = composed.stream<A>(call, (context, ticket) => {
-          held = ticket
-          const one = Attempt.stream(call, spec, watch, attempt(context))
-          return tracing ? Tracing.attemptStream(call, context.keyName, one) : one
-        })
-        return Effect.succeed(tracing ? Tracing.callStream(name, call, facts, body) : body)
-      })))
+    Stream.unwrap(Effect.withFiber((fiber) => {
+      const checked = check()
+      if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+      const { cost, model, resolved } = checked.success
+      const opened = open(fiber, operation, true, model, resolved, cost)
+      if (Result.isFailure(opened)) return Effect.fail(opened.failure)
+      const call = opened.success
+      const tracing = Tracing.enabled(fiber)
+      let held: CircuitBreaker.Ticket | undefined
+      const watch = observer(() => held)
+      const body = composed.stream<A>(call, (context, ticket) => {
+        held = ticket
+        const one = Attempt.stream(call, spec, watch, attempt(checked.success, context))
+        return tracing ? Tracing.attemptStream(call, context.keyName, one) : one
+      })
+      return Effect.succeed(tracing ? Tracing.callStream(name, call, facts, body) : body)
+    }))
 
   const chatSpec: Attempt.EffectSpec<{ readonly usage?: Usage | undefined }> = {
     attemptTimeout: policy.attemptTimeout,
@@ -273,45 +291,51 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     usage: (chunk) => chunk._tag === "Usage" ? chunk.usage : undefined
   }
 
+  // The checks of a call: its input, its options and its model, synchronously.
+  const checkChat = (input: ChatRequestInput, callOptions: CallOptions | undefined) => () =>
+    Result.flatMap(Validate.chatRequestResult(name, input), (request) =>
+      Result.flatMap(Validate.callOptionsResult(name, callOptions), (resolved) =>
+        Result.map(Validate.modelResult(name, request.model, options.model), (model): Checked => ({
+          request,
+          resolved,
+          model,
+          cost: chatCost(request)
+        }))))
+
   const chat: Service["chat"] = (input, callOptions) => {
     const send = provider.chat
     if (send === undefined) return Effect.fail(LlmError.unsupported(name, "chat"))
-    // Nested flatMaps rather than Effect.gen: a generator function per call
-    // costs a fresh prototype and hidden class, and its frame stays on the
-    // fiber's stack while the call waits in the queue.
-    return Effect.flatMap(Validate.chatRequest(name, input), (request) =>
-      Effect.flatMap(Validate.callOptions(name, callOptions), (resolved) =>
-        Effect.flatMap(Validate.model(name, request.model, options.model), (model) =>
-          run("chat", model, resolved, chatCost(request), chatSpec, (call) => send(request, call), Spans.ofChatResponse))))
+    return run("chat", checkChat(input, callOptions), chatSpec, (checked, call) => send(checked.request as ChatRequest, call), Spans.ofChatResponse)
   }
 
   const stream: Service["stream"] = (input, callOptions) => {
     const send = provider.stream
     if (send === undefined) return Stream.fail(LlmError.unsupported(name, "stream"))
-    return Stream.unwrap(Effect.flatMap(Validate.chatRequest(name, input), (request) =>
-      Effect.flatMap(Validate.callOptions(name, callOptions), (resolved) =>
-        Effect.map(Validate.model(name, request.model, options.model), (model) =>
-          runStream("stream", model, resolved, chatCost(request), chatStreamSpec, (call) => send(request, call), Spans.ofChatChunk)))))
+    return runStream("stream", checkChat(input, callOptions), chatStreamSpec, (checked, call) => send(checked.request as ChatRequest, call), Spans.ofChatChunk)
   }
 
   const embed: Service["embed"] = (input, callOptions) => {
     const send = provider.embed
     if (send === undefined) return Effect.fail(LlmError.unsupported(name, "embed"))
+    // Embedding input is checked as an effect (its schema is the one part not yet a plain value here).
     return Effect.flatMap(Validate.embedRequest(name, input), (request) =>
-      Effect.flatMap(Validate.callOptions(name, callOptions), (resolved) =>
-        Effect.flatMap(Validate.model(name, request.model, options.embeddingModel ?? options.model), (model) => {
-          const chars = request.input.reduce((n, text) => n + text.length, 0)
-          return run("embed", model, resolved, RateLimiter.estimate(chars, 0), chatSpec, (call) => send(request, call), Spans.ofEmbedResponse)
-        })))
+      run("embed", () =>
+        Result.flatMap(Validate.callOptionsResult(name, callOptions), (resolved) =>
+          Result.map(Validate.modelResult(name, request.model, options.embeddingModel ?? options.model), (model): Checked => ({
+            request,
+            resolved,
+            model,
+            cost: RateLimiter.estimate(request.input.reduce((n, text) => n + text.length, 0), 0)
+          }))), chatSpec, (checked, call) => send(checked.request as EmbedRequest, call), Spans.ofEmbedResponse))
   }
+
+  const optionsOnly = (callOptions: CallOptions | undefined, model: string | undefined, cost: number) => () =>
+    Result.map(Validate.callOptionsResult(name, callOptions), (resolved): Checked => ({ request: undefined, resolved, model, cost }))
 
   const models: Service["models"] = (callOptions) => {
     const send = provider.models
     if (send === undefined) return Effect.fail(LlmError.unsupported(name, "models"))
-    return Effect.flatMap(
-      Validate.callOptions(name, callOptions),
-      (resolved) => run("models", undefined, resolved, 0, modelsSpec, send)
-    )
+    return run("models", optionsOnly(callOptions, undefined, 0), modelsSpec, (_, call) => send(call))
   }
 
   const snapshot = Effect.flatMap(breaker.state, (state) =>
@@ -348,24 +372,22 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
 
   const extras: Extras = {
     effect: (operation, attempt, callOptions) =>
-      Effect.flatMap(Validate.callOptions(name, callOptions), (resolved) =>
-        run(operation.name, operation.model, resolved, operation.cost ?? 0, {
-          attemptTimeout: operation.attemptTimeout ?? policy.attemptTimeout,
-          usage: operation.usage ?? none
-        }, attempt)),
+      run(operation.name, optionsOnly(callOptions, operation.model, operation.cost ?? 0), {
+        attemptTimeout: operation.attemptTimeout ?? policy.attemptTimeout,
+        usage: operation.usage ?? none
+      }, (_, call) => attempt(call)),
     stream: <A>(
       operation: ExtraStreamOperation<A>,
       attempt: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,
       callOptions?: CallOptions
     ) =>
-      Stream.unwrap(Effect.map(Validate.callOptions(name, callOptions), (resolved) =>
-        runStream(operation.name, operation.model, resolved, operation.cost ?? 0, {
-          firstTokenTimeout: operation.attemptTimeout ?? policy.firstTokenTimeout,
-          idleTimeout: operation.idleTimeout ?? policy.idleTimeout,
-          isContent: operation.isContent ?? (() => true),
-          isTerminal: undefined,
-          usage: operation.usage ?? none
-        }, attempt)))
+      runStream(operation.name, optionsOnly(callOptions, operation.model, operation.cost ?? 0), {
+        firstTokenTimeout: operation.attemptTimeout ?? policy.firstTokenTimeout,
+        idleTimeout: operation.idleTimeout ?? policy.idleTimeout,
+        isContent: operation.isContent ?? (() => true),
+        isTerminal: undefined,
+        usage: operation.usage ?? none
+      }, (_, call) => attempt(call))
   }
 
   const service = { provider: name, capabilities, chat, stream, embed, models, monitor } satisfies Service

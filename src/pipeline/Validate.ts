@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Schema, SchemaIssue } from "effect"
+import { Duration, Effect, Result, Schema, SchemaIssue } from "effect"
 import { CallOptionsSchema, type CallOptions, type Priority } from "../domain/CallOptions.ts"
 import { ChatRequest, type ChatRequestInput } from "../domain/Chat.ts"
 import { EmbedRequest, type EmbedRequestInput } from "../domain/Embedding.ts"
@@ -32,9 +32,11 @@ export const invalid = (provider: string, prefix: string | undefined, error: Sch
   )
 }
 
-const decodeChat = Schema.decodeUnknownEffect(ChatRequest)
+// The domain schemas need no services: decoding is synchronous, so the checks
+// below are plain values (the pipeline runs them in one step, not as effects).
+const decodeChat = Schema.decodeUnknownResult(ChatRequest)
 const decodeEmbed = Schema.decodeUnknownEffect(EmbedRequest)
-const decodeOptions = Schema.decodeUnknownEffect(CallOptionsSchema)
+const decodeOptions = Schema.decodeUnknownResult(CallOptionsSchema)
 
 /**
  * Validates a chat request.
@@ -42,9 +44,17 @@ const decodeOptions = Schema.decodeUnknownEffect(CallOptionsSchema)
  * @since 0.1.0
  */
 export const chatRequest = (provider: string, input: ChatRequestInput): Effect.Effect<ChatRequest, LlmError.LlmError> =>
+  Effect.suspend(() => Effect.fromResult(chatRequestResult(provider, input)))
+
+/**
+ * Validates a chat request, synchronously.
+ *
+ * @since 0.1.0
+ */
+export const chatRequestResult = (provider: string, input: ChatRequestInput): Result.Result<ChatRequest, LlmError.LlmError> =>
   input instanceof ChatRequest
-    ? Effect.succeed(input)
-    : Effect.mapError(decodeChat(input), (error) => invalid(provider, undefined, error))
+    ? Result.succeed(input)
+    : Result.mapError(decodeChat(input), (error) => invalid(provider, undefined, error))
 
 /**
  * Validates an embedding request; bare text(s) are accepted.
@@ -89,9 +99,21 @@ const newRequestId = (): string => `${idPrefix}${(counter++).toString(36)}`
 export const callOptions = (
   provider: string,
   options: CallOptions | undefined
-): Effect.Effect<ResolvedOptions, LlmError.LlmError> => {
+): Effect.Effect<ResolvedOptions, LlmError.LlmError> =>
+  // Run per evaluation: each run of the effect is its own call, with its own request id.
+  Effect.suspend(() => Effect.fromResult(callOptionsResult(provider, options)))
+
+/**
+ * Validates call options, synchronously; a request id is generated when none is given.
+ *
+ * @since 0.1.0
+ */
+export const callOptionsResult = (
+  provider: string,
+  options: CallOptions | undefined
+): Result.Result<ResolvedOptions, LlmError.LlmError> => {
   if (options === undefined) {
-    return Effect.succeed({
+    return Result.succeed({
       priority: "normal",
       requestId: newRequestId(),
       timeout: undefined,
@@ -100,33 +122,31 @@ export const callOptions = (
       maxRetries: undefined
     })
   }
-  return decodeOptions(options).pipe(
-    Effect.mapError((error) => invalid(provider, "options", error)),
-    Effect.flatMap((valid) => {
-      let timeout: Duration.Duration | undefined
-      if (options.timeout !== undefined) {
-        const parsed = Duration.fromInput(options.timeout)
-        if (parsed._tag === "None" || Duration.isNegative(parsed.value) || Duration.isZero(parsed.value)) {
-          return Effect.fail(LlmError.make(
-            provider,
-            new LlmError.InvalidRequest({
-              field: "options.timeout",
-              detail: "expected a positive duration (millis or e.g. \"30 seconds\")"
-            })
-          ))
-        }
-        timeout = parsed.value
-      }
-      return Effect.succeed({
-        priority: valid.priority ?? "normal",
-        requestId: valid.requestId ?? newRequestId(),
-        timeout,
-        key: valid.key,
-        sessionId: valid.sessionId,
-        maxRetries: valid.maxRetries
-      })
-    })
-  )
+  const decoded = decodeOptions(options)
+  if (Result.isFailure(decoded)) return Result.fail(invalid(provider, "options", decoded.failure))
+  const valid = decoded.success
+  let timeout: Duration.Duration | undefined
+  if (options.timeout !== undefined) {
+    const parsed = Duration.fromInput(options.timeout)
+    if (parsed._tag === "None" || Duration.isNegative(parsed.value) || Duration.isZero(parsed.value)) {
+      return Result.fail(LlmError.make(
+        provider,
+        new LlmError.InvalidRequest({
+          field: "options.timeout",
+          detail: "expected a positive duration (millis or e.g. \"30 seconds\")"
+        })
+      ))
+    }
+    timeout = parsed.value
+  }
+  return Result.succeed({
+    priority: valid.priority ?? "normal",
+    requestId: valid.requestId ?? newRequestId(),
+    timeout,
+    key: valid.key,
+    sessionId: valid.sessionId,
+    maxRetries: valid.maxRetries
+  })
 }
 
 /**
@@ -139,15 +159,26 @@ export const model = (
   provider: string,
   requested: string | undefined,
   fallback: string | undefined
-): Effect.Effect<string, LlmError.LlmError> => {
+): Effect.Effect<string, LlmError.LlmError> => Effect.fromResult(modelResult(provider, requested, fallback))
+
+/**
+ * The model for a call, synchronously.
+ *
+ * @since 0.1.0
+ */
+export const modelResult = (
+  provider: string,
+  requested: string | undefined,
+  fallback: string | undefined
+): Result.Result<string, LlmError.LlmError> => {
   const chosen = requested ?? fallback
   return chosen === undefined
-    ? Effect.fail(LlmError.make(
+    ? Result.fail(LlmError.make(
       provider,
       new LlmError.InvalidRequest({
         field: "model",
         detail: "no model in the request and no default model configured for this backend"
       })
     ))
-    : Effect.succeed(chosen)
+    : Result.succeed(chosen)
 }
