@@ -230,6 +230,16 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     }))
   }
 
+  // A call's checks, then its record.
+  const begin = (
+    fiber: Fiber.Fiber<unknown, unknown>,
+    operation: string,
+    streaming: boolean,
+    check: () => Result.Result<Checked, LlmError.LlmError>
+  ): Result.Result<{ readonly call: Call.Call; readonly checked: Checked }, LlmError.LlmError> =>
+    Result.flatMap(check(), (checked) =>
+      Result.map(open(fiber, operation, streaming, checked.model, checked.resolved, checked.cost), (call) => ({ call, checked })))
+
   // The call span is outermost (queue wait, retries and accounting inside
   // it); each attempt gets a child span. Both only when a tracer is installed.
   // Everything before the stages (checks, the call's record, whether to
@@ -242,13 +252,10 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     facts?: (value: A) => Spans.ResultFacts | undefined
   ): Effect.Effect<A, LlmError.LlmError> =>
     Effect.withFiber((fiber) => {
-      const checked = check()
-      if (Result.isFailure(checked)) return Effect.fail(checked.failure)
-      const { cost, model, resolved } = checked.success
-      const opened = open(fiber, operation, false, model, resolved, cost)
-      if (Result.isFailure(opened)) return Effect.fail(opened.failure)
-      const call = opened.success
-      const one = (context: CallContext) => Attempt.effect(call, spec, effectObserver, attempt(checked.success, context))
+      const begun = begin(fiber, operation, false, check)
+      if (Result.isFailure(begun)) return Effect.fail(begun.failure)
+      const { call, checked } = begun.success
+      const one = (context: CallContext) => Attempt.effect(call, spec, effectObserver, attempt(checked, context))
       if (!Tracing.enabled(fiber)) return composed.effect<A>(call, one)
       return Tracing.call(name, call, facts, composed.effect<A>(call, (context) => Tracing.attempt(call, context.keyName, one(context))))
     })
@@ -261,18 +268,15 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     facts?: (value: A) => Spans.ResultFacts | undefined
   ): Stream.Stream<A, LlmError.LlmError> =>
     Stream.unwrap(Effect.withFiber((fiber) => {
-      const checked = check()
-      if (Result.isFailure(checked)) return Effect.fail(checked.failure)
-      const { cost, model, resolved } = checked.success
-      const opened = open(fiber, operation, true, model, resolved, cost)
-      if (Result.isFailure(opened)) return Effect.fail(opened.failure)
-      const call = opened.success
+      const begun = begin(fiber, operation, true, check)
+      if (Result.isFailure(begun)) return Effect.fail(begun.failure)
+      const { call, checked } = begun.success
       const tracing = Tracing.enabled(fiber)
       let held: CircuitBreaker.Ticket | undefined
       const watch = observer(() => held)
       const body = composed.stream<A>(call, (context, ticket) => {
         held = ticket
-        const one = Attempt.stream(call, spec, watch, attempt(checked.success, context))
+        const one = Attempt.stream(call, spec, watch, attempt(checked, context))
         return tracing ? Tracing.attemptStream(call, context.keyName, one) : one
       })
       return Effect.succeed(tracing ? Tracing.callStream(name, call, facts, body) : body)
