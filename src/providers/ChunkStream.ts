@@ -8,7 +8,7 @@
 import { Effect, Stream } from "effect"
 import * as Chunk from "../domain/ChatChunk.ts"
 import type { ChatChunk } from "../domain/ChatChunk.ts"
-import { mapBatchesSettled } from "../internal/Batches.ts"
+import { mapBatchesSettled, type Settled } from "../internal/Batches.ts"
 import * as LlmError from "../LlmError.ts"
 import type { CallContext, ProviderHttp } from "../transport/ProviderHttp.ts"
 
@@ -19,10 +19,22 @@ import type { CallContext, ProviderHttp } from "../transport/ProviderHttp.ts"
  * @since 0.1.0
  */
 export interface Assembler<Event, Out = ChatChunk> {
-  readonly onEvent: (event: Event) => Effect.Effect<ReadonlyArray<Out>, LlmError.LlmError>
+  readonly onEvent: (event: Event) => Emitted<Out>
   /** Called once when the body ends cleanly: flush, or fail if the terminal event never came. */
   readonly onEnd: () => Effect.Effect<ReadonlyArray<Out>, LlmError.LlmError>
 }
+
+/**
+ * What one event gives: its outputs, or an effect for them when producing
+ * them may fail or needs services (an in-stream error, a malformed event).
+ * A decoder that has the outputs at hand returns them as they are, so a
+ * long stream costs no effect per event.
+ *
+ * @since 0.1.0
+ */
+export type Emitted<Out> = ReadonlyArray<Out> | Effect.Effect<ReadonlyArray<Out>, LlmError.LlmError>
+
+const isPlain = <Out>(emitted: Emitted<Out>): emitted is ReadonlyArray<Out> => Array.isArray(emitted)
 
 /**
  * Runs a fresh assembler (one per stream, so state never leaks between
@@ -38,16 +50,28 @@ export const assemble = <Event, R, Out = ChatChunk>(
     const assembler = make()
     // Events are decoded in order; a failing event ends the batch after the
     // chunks decoded before it are delivered.
-    const body = mapBatchesSettled(events, (batch) =>
-      Effect.gen(function*() {
-        const out: Array<Out> = []
-        for (const event of batch) {
-          const result = yield* Effect.result(assembler.onEvent(event))
-          if (result._tag === "Failure") return { out, failure: result.failure }
-          for (const chunk of result.success) out.push(chunk)
+    const body = mapBatchesSettled(events, (batch) => {
+      const out: Array<Out> = []
+      const from = (start: number): Effect.Effect<Settled<Out, LlmError.LlmError>> => {
+        for (let i = start; i < batch.length; i++) {
+          const emitted = assembler.onEvent(batch[i]!)
+          if (isPlain(emitted)) {
+            for (const chunk of emitted) out.push(chunk)
+            continue
+          }
+          const next = i + 1
+          return Effect.matchEffect(emitted, {
+            onFailure: (failure) => Effect.succeed({ out, failure }),
+            onSuccess: (chunks) => {
+              for (const chunk of chunks) out.push(chunk)
+              return from(next)
+            }
+          })
         }
-        return { out, failure: undefined }
-      }))
+        return Effect.succeed({ out, failure: undefined })
+      }
+      return Effect.suspend(() => from(0))
+    })
     return Stream.concat(body, Stream.flattenIterable(Stream.fromEffect(Effect.suspend(() => assembler.onEnd()))))
   })
 

@@ -9,6 +9,7 @@
  */
 import { Data, Effect, Stream } from "effect"
 import { Sse } from "effect/encoding"
+import * as SseParser from "./SseParser.ts"
 import { mapBatches } from "../internal/Batches.ts"
 
 /**
@@ -52,17 +53,13 @@ export const decodeSse = <E, R>(
   options?: { readonly maxEventSize?: number | undefined }
 ): Stream.Stream<SseEvent, E | Sse.SseError, R> =>
   Stream.suspend(() => {
-    let pending: Array<SseEvent> = []
-    const parser = Sse.makeParser((event) => {
-      if (event._tag === "Event") pending.push({ event: event.event, data: event.data })
-    }, { maxEventSize: options?.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE })
+    const maxEventSize = options?.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE
+    const parser = SseParser.make(maxEventSize)
     return mapBatches(Stream.decodeText(bytes), (texts) => {
+      const out: Array<SseEvent> = []
       for (const text of texts) {
-        const error = parser.feed(text)
-        if (error !== undefined) return Effect.fail(error)
+        if (!parser.feed(text, out)) return Effect.fail(new Sse.SseError({ reason: new Sse.EventTooLarge({ maxEventSize }) }))
       }
-      const out = pending
-      pending = []
       return Effect.succeed(out)
     })
   })

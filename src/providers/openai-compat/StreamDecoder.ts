@@ -15,6 +15,7 @@ import * as LlmError from "../../LlmError.ts"
 import * as ChunkStream from "../ChunkStream.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
+import * as ChunkShape from "./ChunkShape.ts"
 import * as FromWire from "./fromWire.ts"
 import { ChatCompletionChunk } from "./Wire.ts"
 
@@ -43,12 +44,13 @@ class Assembler {
   ) {}
 
 
-  onEvent(event: SseEvent): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
-    if (this.done) return Effect.succeed([])
+  // The usual outcomes are plain arrays (no effect per chunk); an error or a malformed event is an effect.
+  onEvent(event: SseEvent): ChunkStream.Emitted<Chunk.ChatChunk> {
+    if (this.done) return []
     const data = event.data.trim()
     if (data === "[DONE]") {
       this.done = true
-      return Effect.succeed(this.flush(undefined))
+      return this.flush(undefined)
     }
     let json: unknown
     try {
@@ -59,11 +61,12 @@ class Assembler {
     if (typeof json === "object" && json !== null && "error" in json && json.error !== null) {
       return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     }
+    if (ChunkShape.isChunk(json)) return this.onChunk(json)
     const decoded = decodeChunk(json)
     if (decoded._tag === "Failure") {
       return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, data)
     }
-    return Effect.succeed(this.onChunk(decoded.success))
+    return this.onChunk(decoded.success)
   }
 
   private onChunk(chunk: typeof ChatCompletionChunk.Type): Array<Chunk.ChatChunk> {

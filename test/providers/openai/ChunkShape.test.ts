@@ -1,0 +1,113 @@
+/**
+ * The hand-written chunk check against the wire Schema it stands in for:
+ * whatever it accepts, the Schema accepts (over generated near-chunks, valid
+ * and not); and it accepts every chunk of every recorded OpenAI-compatible
+ * stream, so recorded traffic takes the fast path.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Schema } from "effect"
+import * as fc from "fast-check"
+import * as ChunkShape from "../../../src/providers/openai-compat/ChunkShape.ts"
+import { ChatCompletionChunk } from "../../../src/providers/openai-compat/Wire.ts"
+import * as SseParser from "../../../src/transport/SseParser.ts"
+import * as Shared from "../../support/Shared.ts"
+
+const decode = Schema.decodeUnknownResult(ChatCompletionChunk)
+
+// Any JSON value, for a field to hold when it is not the right type.
+const junk = fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.array(fc.string(), { maxLength: 2 }))
+
+// A field: absent, or holding the right kind of value, or anything else.
+const field = (right: fc.Arbitrary<unknown>) => fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 4, arbitrary: right }, { weight: 1, arbitrary: junk })
+const record = (fields: Record<string, fc.Arbitrary<unknown>>) =>
+  fc.record(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, field(v)]))).map((r) =>
+    Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)))
+const str = fc.oneof(fc.string(), fc.constant(null))
+const num = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null))
+const usage = record({
+  prompt_tokens: num,
+  completion_tokens: num,
+  total_tokens: num,
+  prompt_tokens_details: fc.oneof(record({ cached_tokens: num }), fc.constant(null)),
+  completion_tokens_details: fc.oneof(record({ reasoning_tokens: num }), fc.constant(null))
+})
+const piece = record({
+  index: fc.integer(),
+  id: str,
+  type: str,
+  function: fc.oneof(record({ name: str, arguments: str }), fc.constant(null))
+})
+const delta = record({ role: str, content: str, refusal: str, tool_calls: fc.oneof(fc.array(piece, { maxLength: 3 }), fc.constant(null)) })
+const choice = record({ index: num, delta: fc.oneof(delta, fc.constant(null)), finish_reason: str, logprobs: junk })
+const chunk = record({
+  id: str,
+  object: fc.string(),
+  model: str,
+  choices: fc.oneof(fc.array(choice, { maxLength: 3 }), fc.constant(null)),
+  usage: fc.oneof(usage, fc.constant(null)),
+  x_groq: fc.oneof(record({ usage: fc.oneof(usage, fc.constant(null)) }), fc.constant(null))
+})
+
+describe("ChunkShape.isChunk", () => {
+  it("accepts only what the wire Schema accepts", () => {
+    let accepted = 0
+    fc.assert(
+      fc.property(fc.oneof(chunk, junk), (value) => {
+        // Through JSON, as the decoder sees it.
+        const json = JSON.parse(JSON.stringify(value)) as unknown
+        if (ChunkShape.isChunk(json)) {
+          accepted++
+          assert.strictEqual(decode(json)._tag, "Success", JSON.stringify(json))
+        }
+      }),
+      { numRuns: 5000 }
+    )
+    // The generator reaches both answers (a check that accepts nothing would pass the loop above).
+    assert.isAbove(accepted, 500)
+  })
+
+  it("refuses a wrong type in each field the decoder reads", () => {
+    const bad = [
+      { id: 1 },
+      { model: [] },
+      { choices: {} },
+      { choices: [{ delta: { content: 5 } }] },
+      { choices: [{ delta: { refusal: {} } }] },
+      { choices: [{ delta: { tool_calls: [{ id: "a" }] } }] },
+      { choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: 1 } }] } }] },
+      { choices: [{ finish_reason: 0 }] },
+      { choices: [{ index: "0" }] },
+      { usage: { prompt_tokens: "3" } },
+      { usage: { completion_tokens_details: { reasoning_tokens: "1" } } },
+      { x_groq: { usage: { total_tokens: true } } },
+      [],
+      "data"
+    ]
+    for (const value of bad) {
+      assert.isFalse(ChunkShape.isChunk(value), JSON.stringify(value))
+      assert.strictEqual(decode(value)._tag, "Failure", JSON.stringify(value))
+    }
+  })
+
+  const names = Shared.streamNames(/^(openai-chat-|compat-).*\.sse$/)
+  describe(`recorded streams${Shared.skipReason}`, () => {
+    it.skipIf(!Shared.available)("every chunk of every recorded OpenAI-compatible stream passes the check", () => {
+      assert.isAbove(names.length, 5)
+      let chunks = 0
+      for (const name of names) {
+        const events: Array<SseParser.Event> = []
+        SseParser.make(1 << 24).feed(new TextDecoder().decode(Shared.streamBytes(name)), events)
+        for (const event of events) {
+          const data = event.data.trim()
+          if (data === "[DONE]") continue
+          const json = JSON.parse(data) as { readonly error?: unknown }
+          if (typeof json === "object" && json !== null && json.error !== undefined) continue
+          chunks++
+          assert.isTrue(ChunkShape.isChunk(json), `${name}: ${data}`)
+          assert.strictEqual(decode(json)._tag, "Success", name)
+        }
+      }
+      assert.isAbove(chunks, 50)
+    })
+  })
+})
