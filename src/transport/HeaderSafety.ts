@@ -13,6 +13,8 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 // Visible ASCII, space and tab. Latin-1 obs-text is legal on the wire but
 // servers and proxies read it differently; no key or id of ours needs it.
 const SAFE_VALUE = /^[\t\x20-\x7e]*$/
+// The usual case in one test: safe, and no whitespace at either end (empty included).
+const CLEAN_VALUE = /^(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?$/
 
 /**
  * Why `value` cannot be sent as a header value, or `undefined` when it can.
@@ -21,6 +23,7 @@ const SAFE_VALUE = /^[\t\x20-\x7e]*$/
  * @since 0.1.0
  */
 export const valueProblem = (value: string): string | undefined => {
+  if (CLEAN_VALUE.test(value)) return undefined
   if (/[\r\n]/.test(value)) return "contains a line break (CR or LF)"
   if (!SAFE_VALUE.test(value)) return "contains a control or non-ASCII character, which HTTP headers cannot carry"
   if (value !== value.trim()) return "has leading or trailing whitespace"

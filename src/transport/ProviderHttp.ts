@@ -111,11 +111,18 @@ export interface Options {
  */
 export interface ProviderHttp {
   readonly provider: string
-  /** Sends a request and decodes a JSON success body with `schema`. */
+  /**
+   * Sends a request and decodes a JSON success body with `schema`. `accepts`,
+   * when given, is a cheaper check tried first that must be one-sided: what
+   * it accepts, `schema` accepts and decodes to the same fields (extra
+   * fields are left on the value, unread). Anything it refuses goes to
+   * `schema`.
+   */
   readonly json: <A, I>(
     spec: RequestSpec,
     call: CallContext,
-    schema: Schema.Codec<A, I>
+    schema: Schema.Codec<A, I>,
+    accepts?: (value: unknown) => value is A
   ) => Effect.Effect<Reply<A>, LlmError.LlmError>
   /** Sends a request and hands back the body as bytes once the status is 2xx. */
   readonly stream: (
@@ -286,7 +293,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return options.refine === undefined ? reason : options.refine(failure, reason)
   }
 
-  const json: ProviderHttp["json"] = (spec, call, schema) =>
+  const json: ProviderHttp["json"] = (spec, call, schema, accepts) =>
     Effect.flatMap(send(spec, call), (response) => {
       const extra = { status: response.status, providerRequestId: providerRequestId(response.headers) }
       const invalid = (text: string, detail: string) =>
@@ -312,6 +319,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           } catch {
             return Effect.fail(invalid(read.text, "body is not JSON"))
           }
+          if (accepts?.(parsed) === true) return Effect.succeed(parsed)
           const decoded = decoderOf(schema)(parsed)
           return decoded._tag === "Success"
             ? Effect.succeed(decoded.success)

@@ -7,7 +7,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Schema } from "effect"
 import { FetchHttpClient } from "effect/http"
+import * as fc from "fast-check"
 import { Anthropic, Message, OpenAi } from "../../src/index.ts"
+import * as HeaderSafety from "../../src/transport/HeaderSafety.ts"
 import * as ProviderHttp from "../../src/transport/ProviderHttp.ts"
 import * as FakeServer from "../support/FakeServer.ts"
 import * as OpenAiFixtures from "../support/OpenAiFixtures.ts"
@@ -126,4 +128,17 @@ describe("keys with surrounding whitespace", () => {
       yield* backend.chat(hi)
       assert.strictEqual(server.requests[0]!.headers["authorization"], `Bearer ${KEY}`)
     }))
+})
+
+describe("HeaderSafety.valueProblem", () => {
+  it("passes exactly the values of visible ASCII, inner spaces and tabs, with no whitespace at either end", () => {
+    const char = fc.constantFrom(" ", "\t", "\r", "\n", "a", "Z", "~", "!", "\x7f", "\x00", "\x1f", "é", "🚀")
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 8 }).map((cs) => cs.join("")), (value) => {
+        const sendable = /^[\t\x20-\x7e]*$/.test(value) && value === value.trim()
+        assert.strictEqual(HeaderSafety.valueProblem(value) === undefined, sendable, JSON.stringify(value))
+      }),
+      { numRuns: 5000 }
+    )
+  })
 })

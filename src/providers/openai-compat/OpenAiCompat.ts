@@ -15,6 +15,7 @@ import * as FromWire from "./fromWire.ts"
 import * as StreamDecoder from "./StreamDecoder.ts"
 import * as ToWire from "./toWire.ts"
 import * as Wire from "./Wire.ts"
+import * as WireShape from "./WireShape.ts"
 
 /**
  * Builds the raw operations over a configured transport.
@@ -56,7 +57,7 @@ export const make = (http: ProviderHttp, dialect: Dialect): Provider => {
       const model = call.model ?? ""
       const body = chatBody(request, model, false)
       return Effect.flatMap(
-        http.json({ method: "POST", path: dialect.paths.chat, body }, call, Wire.ChatCompletion),
+        http.json({ method: "POST", path: dialect.paths.chat, body }, call, Wire.ChatCompletion, WireShape.isCompletion),
         (reply) => {
           const response = FromWire.chatResponse(reply.body, {
             provider,

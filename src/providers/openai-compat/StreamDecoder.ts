@@ -15,7 +15,7 @@ import * as LlmError from "../../LlmError.ts"
 import * as ChunkStream from "../ChunkStream.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
-import * as ChunkShape from "./ChunkShape.ts"
+import * as WireShape from "./WireShape.ts"
 import * as FromWire from "./fromWire.ts"
 import { ChatCompletionChunk } from "./Wire.ts"
 
@@ -61,7 +61,7 @@ class Assembler {
     if (typeof json === "object" && json !== null && "error" in json && json.error !== null) {
       return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     }
-    if (ChunkShape.isChunk(json)) return this.onChunk(json)
+    if (WireShape.isChunk(json)) return this.onChunk(json)
     const decoded = decodeChunk(json)
     if (decoded._tag === "Failure") {
       return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, data)

@@ -1,9 +1,10 @@
 /**
- * A stream chunk checked against `Wire.ChatCompletionChunk` by hand. The
- * Schema decoder walks its AST for every chunk, which was about a third of
- * the per-chunk cost of a long stream. This check is a plain function of
- * the same rules, and one-sided: when it says yes, the Schema accepts the
- * value too (the tests check that over generated chunks and every recorded
+ * The two hottest wire bodies, a stream chunk (`Wire.ChatCompletionChunk`)
+ * and a completion (`Wire.ChatCompletion`), checked by hand. The Schema
+ * decoder walks its AST for every value, which was about a third of the
+ * per-chunk cost of a long stream. These checks are plain functions of the
+ * same rules, and one-sided: when one says yes, the Schema accepts the
+ * value too (the tests check that over generated values and every recorded
  * stream). When it says no, the decoder asks the Schema, which gives the
  * same answer as before (and the message) for anything unusual. No field
  * the decoder reads escapes checking: extra fields are only ever ignored,
@@ -11,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import type { ChatCompletionChunk } from "./Wire.ts"
+import type { ChatCompletion, ChatCompletionChunk } from "./Wire.ts"
 
 type Check = (value: unknown) => boolean
 
@@ -65,3 +66,27 @@ const optGroq = optional((g) => isRecord(g) && optUsage(g.usage))
 export const isChunk = (value: unknown): value is ChatCompletionChunk =>
   isRecord(value) && optString(value.id) && optString(value.model) && optChoices(value.choices) &&
   optUsage(value.usage) && optGroq(value.x_groq)
+
+// A completed tool call names its function (a chunk's piece may not).
+const isToolCall: Check = (value) =>
+  isRecord(value) && optString(value.id) && optString(value.type) && isRecord(value.function) &&
+  isString(value.function.name) && optString(value.function.arguments)
+
+const optToolCallList = optional(arrayOf(isToolCall))
+const isMessage: Check = (value) =>
+  isRecord(value) && optString(value.role) && optString(value.content) && optString(value.refusal) &&
+  optToolCallList(value.tool_calls)
+
+const isCompletionChoice: Check = (value) =>
+  isRecord(value) && optNumber(value.index) && isMessage(value.message) && optString(value.finish_reason)
+
+const completionChoices = arrayOf(isCompletionChoice)
+
+/**
+ * Whether `value` (parsed JSON) is a completion by the wire schema's rules.
+ *
+ * @since 0.1.0
+ */
+export const isCompletion = (value: unknown): value is ChatCompletion =>
+  isRecord(value) && optString(value.id) && optString(value.model) && completionChoices(value.choices) &&
+  optUsage(value.usage)

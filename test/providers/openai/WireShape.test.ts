@@ -1,18 +1,21 @@
 /**
- * The hand-written chunk check against the wire Schema it stands in for:
- * whatever it accepts, the Schema accepts (over generated near-chunks, valid
- * and not); and it accepts every chunk of every recorded OpenAI-compatible
- * stream, so recorded traffic takes the fast path.
+ * The hand-written wire checks against the Schemas they stand in for:
+ * whatever one accepts, its Schema accepts (over generated near-values,
+ * valid and not); the chunk check accepts every chunk of every recorded
+ * OpenAI-compatible stream (recorded traffic takes the fast path), and the
+ * completion check the fake server's completions.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
 import * as fc from "fast-check"
-import * as ChunkShape from "../../../src/providers/openai-compat/ChunkShape.ts"
-import { ChatCompletionChunk } from "../../../src/providers/openai-compat/Wire.ts"
+import * as WireShape from "../../../src/providers/openai-compat/WireShape.ts"
+import { ChatCompletion, ChatCompletionChunk } from "../../../src/providers/openai-compat/Wire.ts"
 import * as SseParser from "../../../src/transport/SseParser.ts"
+import * as OpenAiFixtures from "../../support/OpenAiFixtures.ts"
 import * as Shared from "../../support/Shared.ts"
 
 const decode = Schema.decodeUnknownResult(ChatCompletionChunk)
+const decodeCompletion = Schema.decodeUnknownResult(ChatCompletion)
 
 // Any JSON value, for a field to hold when it is not the right type.
 const junk = fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.array(fc.string(), { maxLength: 2 }))
@@ -48,14 +51,76 @@ const chunk = record({
   x_groq: fc.oneof(record({ usage: fc.oneof(usage, fc.constant(null)) }), fc.constant(null))
 })
 
-describe("ChunkShape.isChunk", () => {
+const toolCall = record({ id: str, type: str, function: record({ name: str, arguments: str }) })
+const message = record({ role: str, content: str, refusal: str, tool_calls: fc.oneof(fc.array(toolCall, { maxLength: 3 }), fc.constant(null)) })
+const completion = record({
+  id: str,
+  model: str,
+  object: fc.string(),
+  choices: fc.array(record({ index: num, message, finish_reason: str }), { maxLength: 3 }),
+  usage: fc.oneof(usage, fc.constant(null))
+})
+
+describe("WireShape.isCompletion", () => {
+  it("accepts only what the wire Schema accepts", () => {
+    let accepted = 0
+    fc.assert(
+      fc.property(fc.oneof(completion, chunk, junk), (value) => {
+        const json = JSON.parse(JSON.stringify(value)) as unknown
+        if (WireShape.isCompletion(json)) {
+          accepted++
+          assert.strictEqual(decodeCompletion(json)._tag, "Success", JSON.stringify(json))
+        }
+      }),
+      { numRuns: 5000 }
+    )
+    assert.isAbove(accepted, 300)
+  })
+
+  it("accepts the fake server's completions (text, tool calls, refusal, no content)", () => {
+    const bodies = [
+      OpenAiFixtures.completion({}),
+      OpenAiFixtures.completion({ content: null, toolCalls: [{ id: "call_1", name: "get_weather", arguments: "{}" }], finish: "tool_calls" }),
+      OpenAiFixtures.completion({ content: null, refusal: "I can't help with that." })
+    ]
+    for (const body of bodies) {
+      const json = JSON.parse(JSON.stringify(body)) as unknown
+      assert.isTrue(WireShape.isCompletion(json), JSON.stringify(body))
+      assert.strictEqual(decodeCompletion(json)._tag, "Success")
+    }
+  })
+
+  it("refuses a wrong type in each field the decoder reads", () => {
+    const ok = { choices: [{ message: { content: "hi" } }] }
+    assert.isTrue(WireShape.isCompletion(ok))
+    const bad = [
+      {},
+      { choices: null },
+      { choices: [{}] },
+      { choices: [{ message: null }] },
+      { choices: [{ message: { content: 1 } }] },
+      { choices: [{ message: { tool_calls: [{ function: {} }] } }] },
+      { choices: [{ message: { tool_calls: [{ function: { name: null } }] } }] },
+      { choices: [{ message: { tool_calls: [{ function: { name: "f", arguments: {} } }] } }] },
+      { choices: [{ message: {}, finish_reason: 1 }] },
+      { ...ok, id: 1 },
+      { ...ok, usage: { total_tokens: "2" } }
+    ]
+    for (const value of bad) {
+      assert.isFalse(WireShape.isCompletion(value), JSON.stringify(value))
+      assert.strictEqual(decodeCompletion(value)._tag, "Failure", JSON.stringify(value))
+    }
+  })
+})
+
+describe("WireShape.isChunk", () => {
   it("accepts only what the wire Schema accepts", () => {
     let accepted = 0
     fc.assert(
       fc.property(fc.oneof(chunk, junk), (value) => {
         // Through JSON, as the decoder sees it.
         const json = JSON.parse(JSON.stringify(value)) as unknown
-        if (ChunkShape.isChunk(json)) {
+        if (WireShape.isChunk(json)) {
           accepted++
           assert.strictEqual(decode(json)._tag, "Success", JSON.stringify(json))
         }
@@ -84,7 +149,7 @@ describe("ChunkShape.isChunk", () => {
       "data"
     ]
     for (const value of bad) {
-      assert.isFalse(ChunkShape.isChunk(value), JSON.stringify(value))
+      assert.isFalse(WireShape.isChunk(value), JSON.stringify(value))
       assert.strictEqual(decode(value)._tag, "Failure", JSON.stringify(value))
     }
   })
@@ -103,7 +168,7 @@ describe("ChunkShape.isChunk", () => {
           const json = JSON.parse(data) as { readonly error?: unknown }
           if (typeof json === "object" && json !== null && json.error !== undefined) continue
           chunks++
-          assert.isTrue(ChunkShape.isChunk(json), `${name}: ${data}`)
+          assert.isTrue(WireShape.isChunk(json), `${name}: ${data}`)
           assert.strictEqual(decode(json)._tag, "Success", name)
         }
       }
