@@ -61,20 +61,32 @@ const completion = record({
   usage: fc.oneof(usage, fc.constant(null))
 })
 
+// Over generated values (through JSON, as the decoder sees them): whatever `check` accepts,
+// `schema` decodes; and `check` accepts at least `least` of them (one that accepts nothing
+// would pass the loop alone).
+const assertSound = (
+  check: (value: unknown) => boolean,
+  schema: (value: unknown) => { readonly _tag: string },
+  values: fc.Arbitrary<unknown>,
+  least: number
+) => {
+  let accepted = 0
+  fc.assert(
+    fc.property(values, (value) => {
+      const json = JSON.parse(JSON.stringify(value)) as unknown
+      if (check(json)) {
+        accepted++
+        assert.strictEqual(schema(json)._tag, "Success", JSON.stringify(json))
+      }
+    }),
+    { numRuns: 5000 }
+  )
+  assert.isAbove(accepted, least)
+}
+
 describe("WireShape.isCompletion", () => {
   it("accepts only what the wire Schema accepts", () => {
-    let accepted = 0
-    fc.assert(
-      fc.property(fc.oneof(completion, chunk, junk), (value) => {
-        const json = JSON.parse(JSON.stringify(value)) as unknown
-        if (WireShape.isCompletion(json)) {
-          accepted++
-          assert.strictEqual(decodeCompletion(json)._tag, "Success", JSON.stringify(json))
-        }
-      }),
-      { numRuns: 5000 }
-    )
-    assert.isAbove(accepted, 300)
+    assertSound(WireShape.isCompletion, decodeCompletion, fc.oneof(completion, chunk, junk), 300)
   })
 
   it("accepts the fake server's completions (text, tool calls, refusal, no content)", () => {
@@ -115,20 +127,7 @@ describe("WireShape.isCompletion", () => {
 
 describe("WireShape.isChunk", () => {
   it("accepts only what the wire Schema accepts", () => {
-    let accepted = 0
-    fc.assert(
-      fc.property(fc.oneof(chunk, junk), (value) => {
-        // Through JSON, as the decoder sees it.
-        const json = JSON.parse(JSON.stringify(value)) as unknown
-        if (WireShape.isChunk(json)) {
-          accepted++
-          assert.strictEqual(decode(json)._tag, "Success", JSON.stringify(json))
-        }
-      }),
-      { numRuns: 5000 }
-    )
-    // The generator reaches both answers (a check that accepts nothing would pass the loop above).
-    assert.isAbove(accepted, 500)
+    assertSound(WireShape.isChunk, decode, fc.oneof(chunk, junk), 500)
   })
 
   it("refuses a wrong type in each field the decoder reads", () => {
