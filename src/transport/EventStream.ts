@@ -9,8 +9,8 @@
  */
 import { Data, Effect, Stream } from "effect"
 import { Sse } from "effect/encoding"
-import * as SseParser from "./SseParser.ts"
 import { mapBatches } from "../internal/Batches.ts"
+import * as SseParser from "./SseParser.ts"
 
 /**
  * A line of a newline-delimited stream grew past the cap before it ended.
