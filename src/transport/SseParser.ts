@@ -17,15 +17,7 @@
  * @since 0.1.0
  */
 
-/**
- * One event: its name and its data.
- *
- * @since 0.1.0
- */
-export interface Event {
-  readonly event: string
-  readonly data: string
-}
+import type { SseEvent } from "./EventStream.ts"
 
 /**
  * A parser for one stream.
@@ -38,7 +30,7 @@ export interface Parser {
    * `out`. Returns `false` when the event still pending is larger than the
    * cap (the stream should stop).
    */
-  readonly feed: (text: string, out: Array<Event>) => boolean
+  readonly feed: (text: string, out: Array<SseEvent>) => boolean
 }
 
 const LF = 10
@@ -59,7 +51,7 @@ export const make = (maxEventSize: number): Parser => {
   let data = ""
   let dataLines = 0
 
-  const line = (text: string, out: Array<Event>) => {
+  const line = (text: string, out: Array<SseEvent>) => {
     if (text.length === 0) {
       if (dataLines > 0) out.push({ event: name || "message", data })
       name = undefined
@@ -78,7 +70,7 @@ export const make = (maxEventSize: number): Parser => {
     }
   }
 
-  const feed = (text: string, out: Array<Event>): boolean => {
+  const feed = (text: string, out: Array<SseEvent>): boolean => {
     if (text.length === 0) return true
     let chunk = text
     if (first && chunk.charCodeAt(0) === 0xFEFF) chunk = chunk.slice(1)

@@ -7,12 +7,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Sse } from "effect/encoding"
 import * as fc from "fast-check"
+import type * as EventStream from "../../src/transport/EventStream.ts"
 import * as SseParser from "../../src/transport/SseParser.ts"
 import * as Shared from "../support/Shared.ts"
 
 // What each parser gives per piece: the events it completed, and whether the cap was passed.
 interface Step {
-  readonly events: ReadonlyArray<SseParser.Event>
+  readonly events: ReadonlyArray<EventStream.SseEvent>
   readonly tooLarge: boolean
 }
 
@@ -20,7 +21,7 @@ const ours = (pieces: ReadonlyArray<string>, max: number): Array<Step> => {
   const parser = SseParser.make(max)
   const steps: Array<Step> = []
   for (const piece of pieces) {
-    const events: Array<SseParser.Event> = []
+    const events: Array<EventStream.SseEvent> = []
     const ok = parser.feed(piece, events)
     steps.push({ events, tooLarge: !ok })
     if (!ok) break
@@ -29,7 +30,7 @@ const ours = (pieces: ReadonlyArray<string>, max: number): Array<Step> => {
 }
 
 const effects = (pieces: ReadonlyArray<string>, max: number): Array<Step> => {
-  let events: Array<SseParser.Event> = []
+  let events: Array<EventStream.SseEvent> = []
   const parser = Sse.makeParser((event) => {
     if (event._tag === "Event") events.push({ event: event.event, data: event.data })
   }, { maxEventSize: max })

@@ -10,6 +10,7 @@ import { Schema } from "effect"
 import * as fc from "fast-check"
 import * as WireShape from "../../../src/providers/openai-compat/WireShape.ts"
 import { ChatCompletion, ChatCompletionChunk } from "../../../src/providers/openai-compat/Wire.ts"
+import type * as EventStream from "../../../src/transport/EventStream.ts"
 import * as SseParser from "../../../src/transport/SseParser.ts"
 import * as OpenAiFixtures from "../../support/OpenAiFixtures.ts"
 import * as Shared from "../../support/Shared.ts"
@@ -159,7 +160,7 @@ describe("WireShape.isChunk", () => {
       assert.isAbove(names.length, 5)
       let chunks = 0
       for (const name of names) {
-        const events: Array<SseParser.Event> = []
+        const events: Array<EventStream.SseEvent> = []
         SseParser.make(1 << 24).feed(new TextDecoder().decode(Shared.streamBytes(name)), events)
         for (const event of events) {
           const data = event.data.trim()
