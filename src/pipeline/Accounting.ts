@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Exit } from "effect"
+import { Effect, Exit } from "effect"
 import { failureOf } from "./Attempt.ts"
 import type { Call } from "./Call.ts"
 import * as Stage from "./Stage.ts"
@@ -27,42 +27,50 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, call: Call): Recent
 }
 
 /**
+ * The stage. Nothing to take; closing is synchronous (the ring, the
+ * aggregate and the metrics, on the call's own fiber and clock).
+ *
  * @since 0.1.0
  */
-export const stage = (provider: string, ring: Ring, recorder: Recorder, gauges: Effect.Effect<void>): Stage.Stage<void> => ({
-  acquire: Stage.nothing,
-  release: (_, exit, call) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const outcome = outcomeOf(exit, call)
-      const reason = failureOf(exit)?.reason._tag
-      const durationMs = now - call.start
-      ring.add({
-        requestId: call.requestId,
-        provider,
-        model: call.model,
-        operation: call.operation,
-        priority: call.priority,
-        outcome,
-        reason,
-        startedAt: call.start,
-        queueWaitMs: call.queueWaitMs,
-        durationMs,
-        attempts: call.attemptsStarted,
-        attemptsAnswered: call.attemptsAnswered,
-        firstTokenMs: call.firstTokenMs
-      })
-      return Effect.andThen(
-        recorder.finished({
-          model: call.model,
-          priority: call.priority,
-          outcome,
-          reason,
-          durationMs,
-          retries: call.retries,
-          attemptsStarted: call.attemptsStarted,
-          attemptsAnswered: call.attemptsAnswered
-        }),
-        gauges
-      )
+export const stage = (
+  provider: string,
+  ring: Ring,
+  recorder: Recorder,
+  gauges: (fiber: Stage.AnyFiber) => void
+): Stage.Stage<void> => ({
+  take: () => undefined,
+  acquire: () => Effect.void,
+  release: (_, exit, call, fiber) => {
+    const now = Stage.now(fiber)
+    const outcome = outcomeOf(exit, call)
+    const reason = failureOf(exit)?.reason._tag
+    const durationMs = now - call.start
+    ring.add({
+      requestId: call.requestId,
+      provider,
+      model: call.model,
+      operation: call.operation,
+      priority: call.priority,
+      outcome,
+      reason,
+      startedAt: call.start,
+      queueWaitMs: call.queueWaitMs,
+      durationMs,
+      attempts: call.attemptsStarted,
+      attemptsAnswered: call.attemptsAnswered,
+      firstTokenMs: call.firstTokenMs
     })
+    recorder.finishedNow(fiber.context, {
+      model: call.model,
+      priority: call.priority,
+      outcome,
+      reason,
+      durationMs,
+      retries: call.retries,
+      attemptsStarted: call.attemptsStarted,
+      attemptsAnswered: call.attemptsAnswered
+    })
+    gauges(fiber)
+    return undefined
+  }
 })

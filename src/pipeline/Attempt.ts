@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, type Duration, Effect, Exit, Stream } from "effect"
+import { Cause, Clock, type Duration, Effect, Exit, type Fiber, Stream } from "effect"
 import type { Usage } from "../domain/Usage.ts"
 import { LlmError, type Timeout } from "../LlmError.ts"
 import type { Call } from "./Call.ts"
@@ -33,7 +33,8 @@ export const failureOf = (exit: Exit.Exit<unknown, unknown>): LlmError | undefin
  */
 export interface Observer {
   readonly fail: (call: Call, reason: Timeout) => LlmError
-  readonly usage: (call: Call, usage: Usage) => Effect.Effect<void>
+  /** Usage the provider reported: noted at once, with the effect still to run if any. */
+  readonly usage: (call: Call, usage: Usage, fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<void> | undefined
   /** A stream's first content element (after `firstTokenMs` was set). */
   readonly firstContent: (call: Call) => Effect.Effect<void>
 }
@@ -43,12 +44,14 @@ const begin = (call: Call) => {
   call.answered = false
 }
 
-const settle = (call: Call, exit: Exit.Exit<unknown, unknown>) =>
-  Effect.sync(() => {
-    const error = failureOf(exit)
-    if (call.answered || Exit.isSuccess(exit) || error?.status !== undefined) call.attemptsAnswered++
-    if (error !== undefined && !call.cut) call.lastError = error
-  })
+const settle = (call: Call, exit: Exit.Exit<unknown, unknown>) => {
+  const error = failureOf(exit)
+  if (call.answered || Exit.isSuccess(exit) || error?.status !== undefined) call.attemptsAnswered++
+  if (error !== undefined && !call.cut) call.lastError = error
+}
+
+const usageOf = (observer: Observer, call: Call, usage: Usage): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => observer.usage(call, usage, fiber) ?? Effect.void)
 
 /**
  * @since 0.1.0
@@ -79,12 +82,13 @@ export const effect = <A>(
       },
       fail: (reason) => observer.fail(call, reason)
     })
-    return Effect.onExit(timed, (exit) => settle(call, exit)).pipe(
-      Effect.tap((value) => {
-        const usage = spec.usage(value)
-        return usage === undefined ? Effect.void : observer.usage(call, usage)
-      })
-    )
+    // Settled and its usage noted in one step, however it ended.
+    return Effect.onExit(timed, (exit) =>
+      Effect.withFiber((fiber) => {
+        settle(call, exit)
+        const usage = Exit.isSuccess(exit) ? spec.usage(exit.value) : undefined
+        return (usage === undefined ? undefined : observer.usage(call, usage, fiber)) ?? Effect.void
+      }))
   })
 
 /**
@@ -135,7 +139,7 @@ export const stream = <A>(
           let effect: Effect.Effect<void> = Effect.void
           for (const element of batch) {
             const usage = spec.usage(element)
-            if (usage !== undefined) effect = Effect.andThen(effect, observer.usage(call, usage))
+            if (usage !== undefined) effect = Effect.andThen(effect, usageOf(observer, call, usage))
             if (spec.isTerminal?.(element) === true) pending = true
             if (!call.content && spec.isContent(element)) {
               call.content = true
@@ -155,6 +159,6 @@ export const stream = <A>(
       Stream.onEnd(Effect.sync(() => {
         call.ended = true
       })),
-      Stream.onExit((exit) => settle(call, exit))
+      Stream.onExit((exit) => Effect.sync(() => settle(call, exit)))
     )
   })

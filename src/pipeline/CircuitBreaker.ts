@@ -21,7 +21,7 @@ import { failureOf } from "./Attempt.ts"
 import * as Shared from "./SharedBreaker.ts"
 import type { Call } from "./Call.ts"
 import type * as SharedState from "./SharedState.ts"
-import type { Stage } from "./Stage.ts"
+import * as Stage from "./Stage.ts"
 
 /**
  * @since 0.1.0
@@ -76,8 +76,12 @@ export interface CircuitBreaker {
   readonly announce: (ticket: Ticket) => Effect.Effect<void>
   /** Whether a call holding `ticket` may retry now (never while open, never the probe). */
   readonly mayRetry: (ticket: Ticket) => Effect.Effect<boolean>
+  /** Admits a call at once while the breaker is closed and in memory; otherwise nothing (then `admit`). */
+  readonly admitNow: () => Ticket | undefined
   /** Records how an admitted call ended; only the first record of a ticket counts. */
   readonly record: (ticket: Ticket, outcome: Outcome) => Effect.Effect<void>
+  /** `record`, done at once when it changes no state; otherwise the effect that does it. */
+  readonly recordNow: (ticket: Ticket, outcome: Outcome, now: number) => Effect.Effect<void> | undefined
   readonly state: Effect.Effect<State>
   /** Times the breaker has tripped open (since the last `resetTrips`). */
   readonly trips: () => number
@@ -215,11 +219,34 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return shared.apply(ticket, outcome)
   }
 
+  // The fast path's two halves. A closed breaker in memory admits without a
+  // state change, and most outcomes leave it as it is (`next` answers the
+  // same state): then nothing needs an effect.
+  const inMemory = options.enabled && shared === local
+  const admitNow: CircuitBreaker["admitNow"] = () => {
+    if (!options.enabled) return { probe: false, decided: false, transition: undefined }
+    if (!inMemory || Ref.getUnsafe(ref)._tag !== "Closed") return undefined
+    return { probe: false, decided: false, transition: undefined }
+  }
+  const recordNow: CircuitBreaker["recordNow"] = (ticket, outcome, now) => {
+    if (!options.enabled || ticket.decided) return undefined
+    if (inMemory) {
+      const state = Ref.getUnsafe(ref)
+      if (next(state, ticket, outcome, now) === state) {
+        ticket.decided = true
+        return undefined
+      }
+    }
+    return record(ticket, outcome)
+  }
+
   return {
     admit: shared.admit,
     announce: (ticket) => ticket.transition === undefined ? Effect.void : announceChange(...ticket.transition),
     mayRetry: shared.mayRetry,
+    admitNow,
     record,
+    recordNow,
     state: shared.state,
     trips: () => trips,
     resetTrips: () => {
@@ -252,8 +279,9 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, call: Call): Outcom
  *
  * @since 0.1.0
  */
-export const stage = (breaker: CircuitBreaker, fail: (call: Call, reason: Reason) => LlmError): Stage<Ticket> => ({
+export const stage = (breaker: CircuitBreaker, fail: (call: Call, reason: Reason) => LlmError): Stage.Stage<Ticket> => ({
+  take: () => breaker.admitNow() ?? Stage.busy,
   acquire: (call) => Effect.mapError(breaker.admit, (reason) => fail(call, reason)),
   acquired: (ticket) => breaker.announce(ticket),
-  release: (ticket, exit, call) => breaker.record(ticket, outcomeOf(exit, call))
+  release: (ticket, exit, call, fiber) => breaker.recordNow(ticket, outcomeOf(exit, call), Stage.now(fiber))
 })

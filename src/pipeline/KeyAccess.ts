@@ -19,7 +19,7 @@ import * as KeyPool from "./KeyPool.ts"
 import type { Policy } from "./Policy.ts"
 import * as RateLimiter from "./RateLimiter.ts"
 import type * as SharedState from "./SharedState.ts"
-import type { Stage } from "./Stage.ts"
+import * as Stage from "./Stage.ts"
 import type { Recorder } from "./Stats.ts"
 
 /**
@@ -40,9 +40,9 @@ export interface KeyAccess {
   /** The error for a call pinned to a key this backend does not have, if it is. */
   readonly pinError: (requestId: string, pinned: string | undefined) => LlmError.LlmError | undefined
   /** The stage: a key and its rate tokens for one attempt, given back with the attempt's outcome. */
-  readonly stage: Stage<Leased>
-  /** Corrects the token estimate from the reported usage. */
-  readonly correct: (key: string | undefined, estimated: number, usage: Usage) => Effect.Effect<void>
+  readonly stage: Stage.Stage<Leased>
+  /** Corrects the token estimate from the reported usage: at once in memory, else the effect that does it. */
+  readonly correct: (key: string | undefined, estimated: number, usage: Usage, now: number) => Effect.Effect<void> | undefined
   /** Whether a failure was the key's and another key can take the call now. */
   readonly rotate: (failure: LlmError.LlmError, key: string | undefined, model: string | undefined) => boolean
   /** Brings ejected keys back (`monitor.reset`). */
@@ -91,9 +91,18 @@ export const make = (
     const own = key === undefined ? undefined : keyLimiters.get(key)
     return own === undefined ? backendOnly : [backendLimiter, own]
   }
+  // Every limiter in memory: their updates are plain calls (the fast path's).
+  const inMemory = shared === undefined
   const observe = (call: Call.Call, key: string | undefined) => (headers: Readonly<Record<string, string>>) => {
     call.answered = true
-    return Effect.forEach(limitersOf(key), (limiter) => limiter.observe(headers), { discard: true })
+    const limiters = limitersOf(key)
+    return inMemory
+      ? Effect.withFiber((fiber) => {
+        const now = Stage.now(fiber)
+        for (const limiter of limiters) limiter.now!.observe(headers, now)
+        return Effect.void
+      })
+      : Effect.forEach(limiters, (limiter) => limiter.observe(headers), { discard: true })
   }
   const error = (call: Call.Call, reason: LlmError.Reason) => {
     call.refused = true
@@ -128,7 +137,7 @@ export const make = (
 
   // Rate tokens for the leased key: a wait that fits is slept (interruptibly,
   // giving the key back if interrupted); one that does not fails at once.
-  const tokens = (call: Call.Call, lease: KeyPool.Lease | undefined, restore: Parameters<Stage<Leased>["acquire"]>[1]) => {
+  const tokens = (call: Call.Call, lease: KeyPool.Lease | undefined, restore: Stage.Restore) => {
     const limiters = limitersOf(lease?.name)
     const local = (now: number): Effect.Effect<Leased, LlmError.LlmError> => {
       let waitMs = 0
@@ -175,7 +184,24 @@ export const make = (
     return loop
   }
 
-  const stage: Stage<Leased> = {
+  const stage: Stage.Stage<Leased> = {
+    // A ready key (or none needed) and rate tokens to spare, in memory: no effect at all.
+    take: (call, fiber) => {
+      if (!inMemory) return Stage.busy
+      const now = Stage.now(fiber)
+      if (backendLimiter.waitFor(call.cost, now).waitMs > 0) return Stage.busy
+      // Whichever ready key the strategy picks must have its tokens now: the pick is not undone.
+      const lease = pool?.take({
+        model: call.model,
+        pinned: call.pinned,
+        sessionId: call.sessionId,
+        requestId: call.requestId,
+        waited: call.waited
+      }, now, (name) => keyLimiters.get(name)!.waitFor(call.cost, now).waitMs === 0)
+      if (pool !== undefined && lease === undefined) return Stage.busy
+      for (const limiter of limitersOf(lease?.name)) limiter.takeNow(call.cost, now)
+      return leased(call, lease)
+    },
     acquire: (call, restore) => {
       if (pool === undefined) return tokens(call, undefined, restore)
       const waits: KeyPool.Waits = {
@@ -189,19 +215,25 @@ export const make = (
         (lease) => tokens(call, lease, restore)
       )
     },
-    release: (resource, exit, call) => {
+    release: (resource, exit, call, fiber) => {
       const lease = resource.lease
-      if (pool === undefined || lease === undefined) return Effect.void
+      if (pool === undefined || lease === undefined) return undefined
       const reason = failureOf(exit)?.reason
-      return Effect.andThen(pool.release(lease, reason, call.requestId), recorder.keyAttempt(lease.name, reason?._tag))
+      const rest = pool.releaseNow(lease, reason, call.requestId, Stage.now(fiber))
+      recorder.keyAttemptNow(fiber.context, lease.name, reason?._tag)
+      return rest
     }
   }
 
   return {
     pinError,
     stage,
-    correct: (key, estimated, usage) =>
-      Effect.forEach(limitersOf(key), (limiter) => limiter.correct(estimated, usage.totalTokens), { discard: true }),
+    correct: (key, estimated, usage, now) => {
+      const limiters = limitersOf(key)
+      if (!inMemory) return Effect.forEach(limiters, (limiter) => limiter.correct(estimated, usage.totalTokens), { discard: true })
+      for (const limiter of limiters) limiter.now!.correct(estimated, usage.totalTokens, now)
+      return undefined
+    },
     rotate: (failure, key, model) =>
       pool !== undefined && LlmError.isKeyFault(failure.reason) && key !== undefined && pool.hasAlternative(key, model),
     restoreEjected: () => pool?.restoreEjected(),

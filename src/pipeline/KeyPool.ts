@@ -132,8 +132,21 @@ export interface KeyPool {
   readonly size: number
   /** A key for one attempt: waits (within `waits`) for the soonest cooling key, or fails with the reason none can serve. */
   readonly acquire: (request: Request, waits?: Waits) => Effect.Effect<Lease, LlmError.Reason>
+  /**
+   * A key at once when one is ready for the request, every ready key is one
+   * `ready` accepts (e.g. has rate tokens now) and the pool is in memory;
+   * otherwise nothing, and no strategy state moved (then `acquire`).
+   */
+  readonly take: (request: Request, now: number, ready: (name: string) => boolean) => Lease | undefined
   /** Ends an attempt: frees the key and applies the reaction to its outcome. */
   readonly release: (lease: Lease, failure: LlmError.Reason | undefined, requestId?: string) => Effect.Effect<void>
+  /** `release`, done at once in memory; with a shared store, the effect that tells it too. */
+  readonly releaseNow: (
+    lease: Lease,
+    failure: LlmError.Reason | undefined,
+    requestId: string | undefined,
+    now: number
+  ) => Effect.Effect<void> | undefined
   /** Gives back a key whose attempt never started (no reaction, not counted as a request). */
   readonly cancel: (lease: Lease) => void
   /** Whether a key other than `name` could serve `model` now or after a short cooldown. */
@@ -190,6 +203,24 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options, shared?: 
   const names = entries.map((e) => e.config.name)
   const mirror = shared === undefined ? undefined : (model: string | undefined) => SharedKeys.mirror(shared, names, entries, model)
 
+  const lease = (chosen: KeyEntry.Entry, request: Request): Lease => {
+    chosen.inFlight++
+    chosen.requests++
+    return { name: chosen.config.name, value: chosen.config.value, model: request.model ?? "" }
+  }
+
+  // The first part of `decide` with every way out but "a key is ready" left to it.
+  const take: KeyPool["take"] = (request, now, accepts) => {
+    if (mirror !== undefined) return undefined
+    const ready = entries.filter((e) =>
+      (request.pinned === undefined ? e.config.models === undefined || request.model === undefined || e.config.models.includes(request.model)
+        : e.config.name === request.pinned) &&
+      serves(e, request.model, now) && holding(e, request, now) === undefined && hasRoom(e)
+    )
+    if (ready.length === 0 || !ready.every((e) => accepts(e.config.name))) return undefined
+    return lease(pick(ready, request.sessionId), request)
+  }
+
   const acquire: KeyPool["acquire"] = (request, waits = standalone) => {
     let busyUntil: number | undefined
     const decide: Effect.Effect<Lease, LlmError.Reason> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -211,12 +242,7 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options, shared?: 
         return Effect.fail(new LlmError.Unauthorized({ detail: `no usable key: ${describe(now, candidates, request)}` }))
       }
       const ready = usable.filter((e) => holding(e, request, now) === undefined && hasRoom(e))
-      if (ready.length > 0) {
-        const chosen = pick(ready, request.sessionId)
-        chosen.inFlight++
-        chosen.requests++
-        return Effect.succeed({ name: chosen.config.name, value: chosen.config.value, model: request.model ?? "" })
-      }
+      if (ready.length > 0) return Effect.succeed(lease(pick(ready, request.sessionId), request))
       // Every usable key is cooling or full.
       let soonest = Infinity
       let allCooling = true
@@ -251,17 +277,19 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options, shared?: 
     return loop
   }
 
+  const releaseLocal = (lease: Lease, failure: LlmError.Reason | undefined, requestId: string | undefined, now: number) => {
+    const entry = entries.find((e) => e.config.name === lease.name)
+    if (entry === undefined) return
+    entry.inFlight--
+    KeyEntry.react(entry, failure, lease.model ?? "", requestId, now, reactions)
+    wake()
+  }
+  const releaseNow: KeyPool["releaseNow"] = (lease, failure, requestId, now) => {
+    releaseLocal(lease, failure, requestId, now)
+    return shared === undefined ? undefined : SharedKeys.react(shared, lease, failure, requestId, reactions)
+  }
   const release: KeyPool["release"] = (lease, failure, requestId) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.sync(() => {
-        const entry = entries.find((e) => e.config.name === lease.name)
-        if (entry === undefined) return
-        entry.inFlight--
-        KeyEntry.react(entry, failure, lease.model ?? "", requestId, now, reactions)
-        wake()
-      }))
-  const releaseShared: KeyPool["release"] = shared === undefined ? release : (lease, failure, requestId) =>
-    Effect.andThen(release(lease, failure, requestId), SharedKeys.react(shared, lease, failure, requestId, reactions))
+    Effect.flatMap(Clock.currentTimeMillis, (now) => releaseNow(lease, failure, requestId, now) ?? Effect.void)
 
   const cancel: KeyPool["cancel"] = (lease) => {
     const entry = entries.find((e) => e.config.name === lease.name)
@@ -279,8 +307,10 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options, shared?: 
 
   return {
     size: entries.length,
+    take,
     acquire,
-    release: releaseShared,
+    release,
+    releaseNow,
     cancel,
     hasAlternative,
     restoreEjected: () => {

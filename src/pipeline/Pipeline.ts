@@ -38,6 +38,7 @@ import type { Provider } from "./Provider.ts"
 import * as RateLimiter from "./RateLimiter.ts"
 import * as Retry from "./Retry.ts"
 import * as SharedState from "./SharedState.ts"
+import * as Stage from "./Stage.ts"
 import * as Stats from "./Stats.ts"
 import * as StatsReport from "./StatsReport.ts"
 import * as Tracing from "./Tracing.ts"
@@ -158,12 +159,15 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     models: provider.models !== undefined
   }
 
-  const gauges = Effect.suspend(() => recorder.gauges(queue.depth(), queue.inFlight()))
+  const gauges = (fiber: Stage.AnyFiber) => recorder.gaugesNow(fiber.context, queue.depth(), queue.inFlight())
 
   const accounting = Accounting.stage(name, ring, recorder, gauges)
 
   const admission = PriorityQueue.stage(queue, {
-    acquired: (call) => Effect.andThen(recorder.queued(call.queueWaitMs), gauges),
+    acquired: (call, fiber) => {
+      recorder.queuedNow(fiber.context, call.queueWaitMs)
+      gauges(fiber)
+    },
     released: gauges
   })
   const ticket = CircuitBreaker.stage(breaker, error)
@@ -180,11 +184,10 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
 
   const observer = (ticketOf: (call: Call.Call) => CircuitBreaker.Ticket | undefined): Attempt.Observer => ({
     fail: error,
-    usage: (call, usage) =>
-      Effect.andThen(
-        recorder.usage(call.model ?? "unknown", usage.inputTokens, usage.outputTokens),
-        keyAccess.correct(call.keyName, call.cost, usage)
-      ),
+    usage: (call, usage, fiber) => {
+      recorder.usageNow(fiber.context, call.model ?? "unknown", usage.inputTokens, usage.outputTokens)
+      return keyAccess.correct(call.keyName, call.cost, usage, Stage.now(fiber))
+    },
     firstContent: (call) => {
       const held = ticketOf(call)
       // A streaming probe is decided by its first content, not by the stream's end.

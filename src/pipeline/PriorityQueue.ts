@@ -9,16 +9,19 @@
  * is no dispatcher fiber either: whoever frees a permit (or leaves the
  * queue) hands free permits to the best waiters, synchronously. A waiter
  * whose caller is gone is marked and skipped when it reaches the head. A
- * call that finds a free permit and nobody waiting takes it at once.
+ * call that finds a free permit and nobody waiting takes it at once, as a
+ * plain function call (`take`). The permits are the queue's own count: it
+ * is their only user, every hand-over happens here, and so a permit costs no
+ * effect to take or give back.
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Duration, Effect, Exit, Semaphore } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit } from "effect"
 import type { Priority } from "../domain/CallOptions.ts"
 import { type LlmError, QueueFull, type Reason } from "../LlmError.ts"
 import * as Call from "./Call.ts"
 import * as Expiry from "./Expiry.ts"
-import type { Restore, Stage } from "./Stage.ts"
+import * as Stage from "./Stage.ts"
 
 const levelOf: Record<Priority, number> = { high: 0, normal: 1, low: 2 }
 
@@ -72,6 +75,11 @@ class Fifo {
  */
 export interface PriorityQueue {
   /**
+   * A permit at once when one is free and nobody waits (`queueWaitMs` set to
+   * 0); false, changing nothing, otherwise. The caller must `release` it.
+   */
+  readonly take: (call: Call.Call) => boolean
+  /**
    * Waits (at most `Call.bound` of the call, only inside `restore`) for a
    * permit, in the call's priority order. Succeeds holding a permit, with
    * the millis waited set as the call's `queueWaitMs`; the caller must
@@ -80,9 +88,9 @@ export interface PriorityQueue {
    * are passed in rather than closed over: a waiting call holds no closures
    * of its own here.
    */
-  readonly acquire: (call: Call.Call, restore: Restore) => Effect.Effect<void, LlmError>
-  /** Gives a permit back and hands it to the best waiter. */
-  readonly release: Effect.Effect<void>
+  readonly acquire: (call: Call.Call, restore: Stage.Restore) => Effect.Effect<void, LlmError>
+  /** Gives a permit back and hands it to the best waiter (`now`: the caller's clock). */
+  readonly release: (now: number) => void
   /** Calls waiting for a permit (including those waiting for room). */
   readonly depth: () => number
   /** Permits in use. */
@@ -107,7 +115,7 @@ export interface Options {
  * @since 0.1.0
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
-  const permits = yield* Semaphore.make(options.maxConcurrent)
+  let free = options.maxConcurrent
   const levels = [new Fifo(false), new Fifo(false), new Fifo(false)] as const
   const overflow = new Fifo(true)
   const agingMs = Math.max(1, Duration.toMillis(options.agingInterval))
@@ -153,35 +161,34 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   }
 
   // Hands free permits to the best waiters, one at a time.
-  const drain: Effect.Effect<void> = Effect.suspend(() => {
-    if (waiting === 0 && overflowing === 0) return Effect.void
-    return Effect.flatMap(permits.takeIfAvailable(1), (ok) => {
-      if (!ok) return Effect.void
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const waiter = best(now)
-        if (waiter === undefined) return permits.release(1)
-        leave(waiter, GRANTED)
-        inFlight++
-        Deferred.doneUnsafe(waiter.deferred, Exit.void)
-        return drain
-      })
-    })
-  })
+  const drain = (now: number) => {
+    while (free > 0 && (waiting > 0 || overflowing > 0)) {
+      const waiter = best(now)
+      if (waiter === undefined) return
+      leave(waiter, GRANTED)
+      free--
+      inFlight++
+      Deferred.doneUnsafe(waiter.deferred, Exit.void)
+    }
+  }
 
-  const release: Effect.Effect<void> = Effect.suspend(() => {
+  const release = (now: number) => {
     inFlight--
-    return Effect.andThen(permits.release(1), drain)
-  })
+    free++
+    drain(now)
+  }
 
   // The caller is gone (interrupted or out of time): leave the queue, or
   // pass on a permit granted in the same instant.
   const abandon = (waiter: Waiter): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      if (waiter.state === GRANTED) return release
-      if (waiter.state === GONE) return Effect.void
-      leave(waiter, GONE)
-      ;(waiter.overflow ? overflow : levels[waiter.level]!).sweep(waiter.overflow ? overflowing : waiting)
-      return drain
+    Effect.withFiber((fiber) => {
+      if (waiter.state === GRANTED) release(Stage.now(fiber))
+      else if (waiter.state === WAITING) {
+        leave(waiter, GONE)
+        ;(waiter.overflow ? overflow : levels[waiter.level]!).sweep(waiter.overflow ? overflowing : waiting)
+        drain(Stage.now(fiber))
+      }
+      return Effect.void
     })
 
   const full = (detail: string) => new QueueFull({ capacity: options.capacity, detail })
@@ -194,7 +201,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     Deferred.doneUnsafe(waiter.deferred, Effect.fail(options.fail(waiter.call, full(`no permit became free within ${Duration.format(waited)}`))))
   })
 
-  const wait = (call: Call.Call, restore: Restore): Effect.Effect<void, LlmError> =>
+  const wait = (call: Call.Call, restore: Stage.Restore): Effect.Effect<void, LlmError> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const maxWaitMs = Call.bound(call, options.budget, now)
       const room = waiting < options.capacity
@@ -221,28 +228,28 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const waited = Effect.map(Clock.currentTimeMillis, (later) => {
         call.queueWaitMs = later - now
       })
-      return Effect.andThen(drain, Effect.suspend(() => {
-        if (waiter.state === GRANTED) return waited
-        // Registered before the wait starts, in the caller's uninterruptible region.
-        return Effect.andThen(expiry.add(waiter), Effect.andThen(
-          Effect.onExit(restore(Deferred.await(waiter.deferred)), (exit) => Exit.isSuccess(exit) ? Effect.void : abandon(waiter)),
-          waited
-        ))
-      }))
+      drain(now)
+      if (waiter.state === GRANTED) return waited
+      // Registered before the wait starts, in the caller's uninterruptible region.
+      return Effect.andThen(expiry.add(waiter), Effect.andThen(
+        Effect.onExit(restore(Deferred.await(waiter.deferred)), (exit) => Exit.isSuccess(exit) ? Effect.void : abandon(waiter)),
+        waited
+      ))
     })
+
+  const take: PriorityQueue["take"] = (call) => {
+    if (free === 0 || waiting > 0 || overflowing > 0) return false
+    free--
+    inFlight++
+    call.queueWaitMs = 0
+    return true
+  }
 
   const acquire: PriorityQueue["acquire"] = (call, restore) =>
-    Effect.suspend(() => {
-      if (waiting > 0 || overflowing > 0) return wait(call, restore)
-      return Effect.flatMap(permits.takeIfAvailable(1), (ok) => {
-        if (!ok) return wait(call, restore)
-        inFlight++
-        call.queueWaitMs = 0
-        return Effect.void
-      })
-    })
+    Effect.suspend(() => take(call) ? Effect.void : wait(call, restore))
 
   return {
+    take,
     acquire,
     release,
     depth: () => waiting + overflowing,
@@ -258,9 +265,25 @@ export const make = Effect.fnUntraced(function*(options: Options) {
  */
 export const stage = (
   queue: PriorityQueue,
-  hooks: { readonly acquired: (call: Call.Call) => Effect.Effect<void>; readonly released: Effect.Effect<void> }
-): Stage<void> => ({
+  hooks: {
+    readonly acquired: (call: Call.Call, fiber: Stage.AnyFiber) => void
+    readonly released: (fiber: Stage.AnyFiber) => void
+  }
+): Stage.Stage<void> => ({
+  take: (call, fiber) => {
+    if (!queue.take(call)) return Stage.busy
+    hooks.acquired(call, fiber)
+    return undefined
+  },
   acquire: queue.acquire,
-  acquired: (_, call) => hooks.acquired(call),
-  release: () => Effect.andThen(queue.release, hooks.released)
+  acquired: (_, call) =>
+    Effect.withFiber((fiber) => {
+      hooks.acquired(call, fiber)
+      return Effect.void
+    }),
+  release: (_, __, ___, fiber) => {
+    queue.release(Stage.now(fiber))
+    hooks.released(fiber)
+    return undefined
+  }
 })

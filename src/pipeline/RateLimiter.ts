@@ -75,6 +75,14 @@ export interface RateLimiter {
   readonly correct: (estimated: number, actual: number) => Effect.Effect<void>
   /** Lowers the buckets to what the provider says remains. */
   readonly observe: (headers: Readonly<Record<string, string | undefined>>) => Effect.Effect<void>
+  /**
+   * For a limiter in memory, `correct` and `observe` done at once (the
+   * pipeline's fast path); absent with a shared store, whose calls are effects.
+   */
+  readonly now?: {
+    readonly correct: (estimated: number, actual: number, now: number) => void
+    readonly observe: (headers: Readonly<Record<string, string | undefined>>, now: number) => void
+  } | undefined
   /** What is left now, for stats. */
   readonly available: Effect.Effect<{ readonly requests: number | undefined; readonly tokens: number | undefined }>
 }
@@ -136,11 +144,13 @@ export const make = (limits: Limits, shared?: Shared): RateLimiter => {
       return Effect.void
     })
 
+  const correctNow = (estimated: number, actual: number, now: number) => {
+    if (tokens === undefined) return
+    if (actual < estimated) tokens.give(estimated - actual, now)
+    else if (actual > estimated) tokens.take(actual - estimated, now)
+  }
   const correct: RateLimiter["correct"] = (estimated, actual) =>
-    tokens === undefined ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
-      if (actual < estimated) tokens.give(estimated - actual, now)
-      else if (actual > estimated) tokens.take(actual - estimated, now)
-    })
+    tokens === undefined ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => correctNow(estimated, actual, now))
 
   // For the store: the remaining counts and how long nothing is left (the in-memory path reads them inline).
   const read = (headers: Readonly<Record<string, string | undefined>>, now: number) => {
@@ -157,21 +167,22 @@ export const make = (limits: Limits, shared?: Shared): RateLimiter => {
     }
     return { r, t, holdMs }
   }
-  const observe: RateLimiter["observe"] = (headers) =>
-    Effect.map(Clock.currentTimeMillis, (now) => {
-      const r = readNumber(headers, remainingHeaders.requests)
-      const t = readNumber(headers, remainingHeaders.tokens)
-      if (r !== undefined) requests?.lowerTo(r, now)
-      if (t !== undefined) tokens?.lowerTo(t, now)
-      for (const [left, reset] of [[r, resetHeaders.requests], [t, resetHeaders.tokens]] as const) {
-        if (left !== 0) continue
-        for (const name of reset) {
-          const value = headers[name]
-          const wait = value === undefined ? undefined : RetryAfter.parseReset(value, now)
-          if (wait !== undefined) heldUntil = Math.max(heldUntil, now + Duration.toMillis(wait))
-        }
+  const observeNow = (headers: Readonly<Record<string, string | undefined>>, now: number) => {
+    const r = readNumber(headers, remainingHeaders.requests)
+    const t = readNumber(headers, remainingHeaders.tokens)
+    if (r !== undefined) requests?.lowerTo(r, now)
+    if (t !== undefined) tokens?.lowerTo(t, now)
+    if (r !== 0 && t !== 0) return
+    for (const [left, reset] of [[r, resetHeaders.requests], [t, resetHeaders.tokens]] as const) {
+      if (left !== 0) continue
+      for (const name of reset) {
+        const value = headers[name]
+        const wait = value === undefined ? undefined : RetryAfter.parseReset(value, now)
+        if (wait !== undefined) heldUntil = Math.max(heldUntil, now + Duration.toMillis(wait))
       }
-    })
+    }
+  }
+  const observe: RateLimiter["observe"] = (headers) => Effect.map(Clock.currentTimeMillis, (now) => observeNow(headers, now))
 
   if (shared !== undefined) {
     // Back from an outage: the buckets of the outage are dropped.
@@ -199,6 +210,7 @@ export const make = (limits: Limits, shared?: Shared): RateLimiter => {
           () => observe(headers)
         )
       }),
+    now: shared === undefined ? { correct: correctNow, observe: observeNow } : undefined,
     available: Effect.map(Clock.currentTimeMillis, (now) => {
       requests?.waitFor(0, now)
       tokens?.waitFor(0, now)

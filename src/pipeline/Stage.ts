@@ -11,9 +11,18 @@
  * there). Hooks that announce an acquisition (a log line, a metric) run only
  * after the release is registered.
  *
+ * The uncontended call is the common one, so a stage may also `take` its
+ * resource synchronously when nothing has to wait, fail or be fetched (a
+ * free permit, a closed breaker, a ready key with rate tokens to spare), and
+ * its `release` does at once what it can, handing back only what needs an
+ * effect (a log line, a shared store). A call that meets no contention then
+ * runs its stages as a few plain function calls inside the one
+ * uninterruptible step, instead of some hundred effects; anything else takes
+ * the effectful `acquire`, as before.
+ *
  * @since 0.1.0
  */
-import { Effect, type Exit, Stream } from "effect"
+import { Clock, Effect, type Exit, type Fiber, Stream } from "effect"
 import type { LlmError } from "../LlmError.ts"
 import type { Call } from "./Call.ts"
 
@@ -25,16 +34,60 @@ import type { Call } from "./Call.ts"
 export type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
+ * The fiber a synchronous step runs on (its clock, its context for metrics).
+ *
+ * @since 0.1.0
+ */
+export type AnyFiber = Fiber.Fiber<unknown, unknown>
+
+/**
+ * The fiber's clock, read at once (the test clock in tests).
+ *
+ * @since 0.1.0
+ */
+export const now = (fiber: AnyFiber): number => fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+
+/**
+ * What `take` answers when the resource cannot be had at once.
+ *
+ * @since 0.1.0
+ */
+export const busy: unique symbol = Symbol.for("effect-llm-backends/Stage/busy")
+
+/**
+ * @since 0.1.0
+ */
+export type Busy = typeof busy
+
+/**
  * @since 0.1.0
  */
 export interface Stage<R> {
+  /**
+   * The resource at once, its acquisition already announced, when nothing
+   * has to wait, fail or be fetched; otherwise `busy`, having changed
+   * nothing (then `acquire` runs). Called inside the uninterruptible step.
+   */
+  readonly take?: ((call: Call, fiber: AnyFiber) => R | Busy) | undefined
   /** Succeeds holding the resource, or fails (or is interrupted) holding nothing. */
   readonly acquire: (call: Call, restore: Restore) => Effect.Effect<R, LlmError>
-  /** Frees the resource with the outcome of what used it; exactly once per acquisition. */
-  readonly release: (resource: R, exit: Exit.Exit<unknown, unknown>, call: Call) => Effect.Effect<void>
-  /** Announces the acquisition, after the release is registered. */
+  /**
+   * Frees the resource with the outcome of what used it; exactly once per
+   * acquisition. Does at once what it can and returns the rest as an effect
+   * to run next (or nothing).
+   */
+  readonly release: (
+    resource: R,
+    exit: Exit.Exit<unknown, unknown>,
+    call: Call,
+    fiber: AnyFiber
+  ) => Effect.Effect<void> | undefined
+  /** Announces an `acquire`d resource, after the release is registered. */
   readonly acquired?: ((resource: R, call: Call) => Effect.Effect<void>) | undefined
 }
+
+const releaseOne = <R>(stage: Stage<R>, resource: R, exit: Exit.Exit<unknown, unknown>, call: Call): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => stage.release(resource, exit, call, fiber) ?? Effect.void)
 
 /**
  * Runs `use` holding the stage's resource.
@@ -46,25 +99,17 @@ export const effect = <R, A>(
   call: Call,
   use: (resource: R) => Effect.Effect<A, LlmError>
 ): Effect.Effect<A, LlmError> =>
-  // Nothing to acquire: no mask or acquisition step; `onExit` registers the
-  // release before `use` starts, as the masked form does.
-  (stage.acquire as unknown) === nothing && stage.acquired === undefined
-    ? Effect.onExit(Effect.suspend(() => use(undefined as R)), (exit) => stage.release(undefined as R, exit, call))
-    : Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(stage.acquire(call, restore), (resource) => {
-      const body = restore(use(resource))
-      const announced = stage.acquired === undefined ? body : Effect.andThen(stage.acquired(resource, call), body)
-      return Effect.onExit(announced, (exit) => stage.release(resource, exit, call))
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiber((fiber) => {
+      const taken = stage.take === undefined ? busy : stage.take(call, fiber)
+      if (taken !== busy) return Effect.onExit(restore(use(taken)), (exit) => releaseOne(stage, taken, exit, call))
+      return Effect.flatMap(stage.acquire(call, restore), (resource) => {
+        const body = restore(use(resource))
+        const announced = stage.acquired === undefined ? body : Effect.andThen(stage.acquired(resource, call), body)
+        return Effect.onExit(announced, (exit) => releaseOne(stage, resource, exit, call))
+      })
     })
   )
-
-/**
- * The acquisition of a stage that holds nothing (it only sees the call end).
- * A stage without `acquired` that uses it skips the mask.
- *
- * @since 0.1.0
- */
-export const nothing = (): Effect.Effect<void> => Effect.void
 
 /**
  * Runs the stream `use` builds holding the stage's resource until the stream
@@ -78,10 +123,16 @@ export const stream = <R, A>(
   use: (resource: R) => Stream.Stream<A, LlmError>
 ): Stream.Stream<A, LlmError> =>
   Stream.unwrap(Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(stage.acquire(call, restore), (resource) => {
-      const registered = Effect.addFinalizer((exit) => stage.release(resource, exit, call))
-      const announced = stage.acquired === undefined ? registered : Effect.andThen(registered, stage.acquired(resource, call))
-      return Effect.as(announced, use(resource))
+    Effect.withFiber((fiber) => {
+      const taken = stage.take === undefined ? busy : stage.take(call, fiber)
+      if (taken !== busy) {
+        return Effect.as(Effect.addFinalizer((exit) => releaseOne(stage, taken, exit, call)), use(taken))
+      }
+      return Effect.flatMap(stage.acquire(call, restore), (resource) => {
+        const registered = Effect.addFinalizer((exit) => releaseOne(stage, resource, exit, call))
+        const announced = stage.acquired === undefined ? registered : Effect.andThen(registered, stage.acquired(resource, call))
+        return Effect.as(announced, use(resource))
+      })
     })
   ))
 
@@ -105,17 +156,22 @@ export interface Sequence {
  */
 export const sequence = (...stages: ReadonlyArray<Stage<any>>): Sequence => ({ stages })
 
-// Acquires stages[i..] into `held`, synchronously past the stages with nothing to acquire.
+// Acquires stages[i..] into `held`: synchronously while each can `take`, then
+// the first that cannot through its `acquire`, and so on.
 const acquireFrom = (
   sequence: Sequence,
   i: number,
   call: Call,
   restore: Restore,
-  held: Array<unknown>
+  held: Array<unknown>,
+  fiber: AnyFiber
 ): Effect.Effect<void, LlmError> => {
   const { stages } = sequence
-  while (i < stages.length && (stages[i]!.acquire as unknown) === nothing && stages[i]!.acquired === undefined) {
-    held.push(undefined)
+  while (i < stages.length) {
+    const take = stages[i]!.take
+    const taken = take === undefined ? busy : take(call, fiber)
+    if (taken === busy) break
+    held.push(taken)
     i++
   }
   if (i === stages.length) return Effect.void
@@ -123,24 +179,42 @@ const acquireFrom = (
   const next = i + 1
   return Effect.flatMap(stage.acquire(call, restore), (resource) => {
     held.push(resource)
-    const rest = acquireFrom(sequence, next, call, restore, held)
+    const rest = next === stages.length
+      ? Effect.void
+      : Effect.withFiber((later) => acquireFrom(sequence, next, call, restore, held, later))
     return stage.acquired === undefined ? rest : Effect.andThen(stage.acquired(resource, call), rest)
   })
 }
 
-// Releases what `held` holds, last first. Each release runs even if a later
-// one died (`ensuring`); such a defect is the result.
+// Releases what `held` holds, last first: synchronously while each release
+// finishes at once; from the first that hands back an effect on, in order as
+// effects. Each release runs even if a later one died (`ensuring`, or a caught
+// throw); such a defect is the result.
 const releaseHeld = (
   sequence: Sequence,
   held: ReadonlyArray<unknown>,
   exit: Exit.Exit<unknown, unknown>,
   call: Call
-): Effect.Effect<void> => {
-  if (held.length === 0) return Effect.void
-  let chain = sequence.stages[0]!.release(held[0], exit, call)
-  for (let i = 1; i < held.length; i++) chain = Effect.ensuring(sequence.stages[i]!.release(held[i], exit, call), chain)
-  return chain
-}
+): Effect.Effect<void> =>
+  held.length === 0 ? Effect.void : Effect.withFiber((fiber) => {
+    let rest: Effect.Effect<void> | undefined
+    let defect: { readonly error: unknown } | undefined
+    for (let i = held.length - 1; i >= 0; i--) {
+      const stage = sequence.stages[i]!
+      if (rest === undefined) {
+        try {
+          rest = stage.release(held[i], exit, call, fiber)
+        } catch (error) {
+          defect ??= { error }
+        }
+      } else {
+        rest = Effect.ensuring(rest, releaseOne(stage, held[i], exit, call))
+      }
+    }
+    const died = defect === undefined ? undefined : Effect.die(defect.error)
+    if (rest === undefined) return died ?? Effect.void
+    return died === undefined ? rest : Effect.ensuring(rest, died)
+  })
 
 /**
  * Runs `use` holding every stage of `sequence` (`held` gets their resources, in order).
@@ -154,10 +228,17 @@ export const effectAll = <A>(
   use: Effect.Effect<A, LlmError>
 ): Effect.Effect<A, LlmError> =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.onExit(
-      Effect.andThen(acquireFrom(sequence, 0, call, restore, held), restore(use)),
-      (exit) => releaseHeld(sequence, held, exit, call)
-    )
+    Effect.withFiber((fiber) => {
+      let acquiring: Effect.Effect<void, LlmError>
+      try {
+        acquiring = acquireFrom(sequence, 0, call, restore, held, fiber)
+      } catch (error) {
+        // A take that threw (a bug): what was taken before it is still released.
+        acquiring = Effect.die(error)
+      }
+      const body = acquiring === Effect.void ? restore(use) : Effect.andThen(acquiring, restore(use))
+      return Effect.onExit(body, (exit) => releaseHeld(sequence, held, exit, call))
+    })
   )
 
 /**
@@ -175,6 +256,6 @@ export const streamAll = <A>(
   Stream.unwrap(Effect.uninterruptibleMask((restore) =>
     Effect.andThen(
       Effect.addFinalizer((exit) => releaseHeld(sequence, held, exit, call)),
-      Effect.as(acquireFrom(sequence, 0, call, restore, held), use)
+      Effect.withFiber((fiber) => Effect.as(acquireFrom(sequence, 0, call, restore, held, fiber), use))
     )
   ))

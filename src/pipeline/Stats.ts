@@ -259,46 +259,61 @@ export class Recorder {
     return metric
   }
 
-  queued(waitMs: number): Effect.Effect<void> {
+  // Each update comes twice: `…Now` for a synchronous step that has the
+  // fiber's context at hand (the pipeline's fast path), and as an effect.
+
+  queuedNow(context: Context.Context<never>, waitMs: number): void {
     this.queueWait.add(waitMs)
-    return updating((context) => this.fixed.queueWait.updateUnsafe(waitMs, context))
+    this.fixed.queueWait.updateUnsafe(waitMs, context)
+  }
+
+  queued(waitMs: number): Effect.Effect<void> {
+    return updating((context) => this.queuedNow(context, waitMs))
+  }
+
+  gaugesNow(context: Context.Context<never>, depth: number, inFlight: number): void {
+    this.fixed.queueDepth.updateUnsafe(depth, context)
+    this.fixed.inFlight.updateUnsafe(inFlight, context)
   }
 
   gauges(depth: number, inFlight: number): Effect.Effect<void> {
-    return updating((context) => {
-      this.fixed.queueDepth.updateUnsafe(depth, context)
-      this.fixed.inFlight.updateUnsafe(inFlight, context)
-    })
+    return updating((context) => this.gaugesNow(context, depth, inFlight))
   }
 
   retry(model: string | undefined, reason: string, delayMs: number): Effect.Effect<void> {
-    this.retries++
-    this.backoff.add(delayMs)
     return updating((context) => {
+      this.retries++
+      this.backoff.add(delayMs)
       this.at(metrics.retries, modelReason, model, reason).updateUnsafe(1, context)
       this.fixed.backoff.updateUnsafe(delayMs, context)
     })
   }
 
+  keyAttemptNow(context: Context.Context<never>, key: string, reason: string | undefined): void {
+    this.at(metrics.keyAttempts, keyOutcomeReason, key, reason === undefined ? "success" : "failure", reason).updateUnsafe(1, context)
+  }
+
   keyAttempt(key: string, reason: string | undefined): Effect.Effect<void> {
-    return updating((context) =>
-      this.at(metrics.keyAttempts, keyOutcomeReason, key, reason === undefined ? "success" : "failure", reason).updateUnsafe(1, context)
-    )
+    return updating((context) => this.keyAttemptNow(context, key, reason))
   }
 
   firstContent(model: string | undefined, ms: number): Effect.Effect<void> {
-    this.firstToken.add(ms)
-    return updating((context) => this.at(metrics.firstToken, modelOnly, model).updateUnsafe(ms, context))
+    return updating((context) => {
+      this.firstToken.add(ms)
+      this.at(metrics.firstToken, modelOnly, model).updateUnsafe(ms, context)
+    })
   }
 
-  usage(model: string, input: number, output: number): Effect.Effect<void> {
+  usageNow(context: Context.Context<never>, model: string, input: number, output: number): void {
     const entry = this.tokens[model] ?? (this.tokens[model] = { input: 0, output: 0 })
     entry.input += input
     entry.output += output
-    return updating((context) => {
-      this.at(metrics.tokens, modelDirection, model, "input").updateUnsafe(input, context)
-      this.at(metrics.tokens, modelDirection, model, "output").updateUnsafe(output, context)
-    })
+    this.at(metrics.tokens, modelDirection, model, "input").updateUnsafe(input, context)
+    this.at(metrics.tokens, modelDirection, model, "output").updateUnsafe(output, context)
+  }
+
+  usage(model: string, input: number, output: number): Effect.Effect<void> {
+    return updating((context) => this.usageNow(context, model, input, output))
   }
 
   breaker(state: "closed" | "open" | "half_open", tripped: boolean): Effect.Effect<void> {
@@ -309,7 +324,7 @@ export class Recorder {
     })
   }
 
-  finished(call: Finished): Effect.Effect<void> {
+  finishedNow(context: Context.Context<never>, call: Finished): void {
     this.total++
     this.byPriority[call.priority] = (this.byPriority[call.priority] ?? 0) + 1
     if (call.outcome === "success") this.succeeded++
@@ -323,10 +338,12 @@ export class Recorder {
     if (call.reason !== undefined) this.errors[call.reason] = (this.errors[call.reason] ?? 0) + 1
     if (call.retries > 0) this.retried++
     this.latency.add(call.durationMs)
-    return updating((context) => {
-      this.at(metrics.requests, modelOutcomeReason, call.model, call.outcome, call.reason).updateUnsafe(1, context)
-      this.at(metrics.duration, modelOutcome, call.model, call.outcome).updateUnsafe(call.durationMs, context)
-    })
+    this.at(metrics.requests, modelOutcomeReason, call.model, call.outcome, call.reason).updateUnsafe(1, context)
+    this.at(metrics.duration, modelOutcome, call.model, call.outcome).updateUnsafe(call.durationMs, context)
+  }
+
+  finished(call: Finished): Effect.Effect<void> {
+    return updating((context) => this.finishedNow(context, call))
   }
 
   snapshot(extra: {

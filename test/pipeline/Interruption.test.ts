@@ -149,6 +149,32 @@ describe("interruption scans: the pipeline's resources", () => {
       }))
   }
 
+  for (const shape of ["chat", "stream"] as const) {
+    it.effect(`an uncontended call (${shape}, every stage taken at once) interrupted anywhere frees permit, ticket and key, accounted once`, () =>
+      Effect.gen(function*() {
+        const broken = yield* scan((n, k) =>
+          Effect.gen(function*() {
+            const gate = yield* Deferred.make<void>()
+            const { backend, scripted } = yield* Harness.make([{ _tag: "Gate", gate }], { maxConcurrentRequests: 1 }, Scripted.ok(), keyed)
+            const call = shape === "chat" ? backend.chat(hi) : Stream.runDrain(backend.stream(hi))
+            const caller = yield* forced(call, n)
+            yield* yields(k)
+            yield* Fiber.interrupt(caller)
+            const stats = yield* backend.monitor.stats
+            // Counted from outside: the calls the provider saw, against what the stats say.
+            if (stats.in_flight !== 0 || stats.queue_depth !== 0 || stats.keys[0]?.inFlight !== 0) return false
+            if (stats.total_requests !== stats.interrupted_requests || stats.total_requests > 1) return false
+            if (scripted.attempts.length > stats.total_requests) return false
+            if ((yield* backend.monitor.breaker) !== "closed") return false
+            // The gate is the first attempt's, whoever makes it: open it for the next call.
+            yield* Deferred.succeed(gate, undefined)
+            return yield* getsThrough(backend.chat(hi))
+          })
+        )
+        assert.deepStrictEqual(broken, [])
+      }))
+  }
+
   it.effect("a 400-caller fuzz with forced yields and random interruptions leaves both permits free and no dead waiter", () =>
     Effect.gen(function*() {
       let seed = 12345
