@@ -36,8 +36,12 @@ const program = Effect.gen(function*() {
   ;(globalThis as any).gc?.()
   const a = writeHeapSnapshot(`${tmpdir()}/queued-0.heapsnapshot`)
   const fibers = []
-  for (let i = 0; i < QUEUED; i++) fibers.push(yield* Effect.forkChild(queued.chat(request)))
-  while ((yield* queued.monitor.stats).queue_depth < QUEUED) yield* Effect.yieldNow
+  // BARE=1: the baseline, bare fibers each waiting on a Deferred (what any waiting caller costs).
+  const bare = yield* Deferred.make<void>()
+  let started = 0
+  const one = process.env["BARE"] === "1" ? Effect.andThen(Effect.sync(() => started++), Deferred.await(bare)) : queued.chat(request)
+  for (let i = 0; i < QUEUED; i++) fibers.push(yield* Effect.forkChild(one))
+  while (process.env["BARE"] === "1" ? started < QUEUED : (yield* queued.monitor.stats).queue_depth < QUEUED) yield* Effect.yieldNow
   ;(globalThis as any).gc?.()
   const b = writeHeapSnapshot(`${tmpdir()}/queued-1.heapsnapshot`)
   const m0 = summarize(a), m1 = summarize(b)

@@ -76,7 +76,7 @@ export const make = (stages: Stages): Composed => {
     call: Call,
     attempt: (context: CallContext, ticket: Ticket) => Kinds<A>[K]
   ): Kinds<A>[K] => {
-    const held: Array<unknown> = []
+    const held = Stage.holder(outer)
     return shape.all<A>(outer, call, held, shape.suspend(() => {
       const ticket = held[2] as Ticket
       return shape.retry<A>(call, ticket, () => shape.stage(stages.lease, call, (leased) => attempt(leased.context, ticket)))

@@ -5,7 +5,8 @@
  * before normal before low, FIFO within a level, and each `agingInterval` a
  * call waits lifts it one level so low calls cannot starve.
  *
- * A waiting call is a small record holding a `Deferred`, not a fiber. There
+ * A waiting call is a small record holding its caller's resume, not a fiber
+ * (nor a `Deferred`: the record is all the wait needs). There
  * is no dispatcher fiber either: whoever frees a permit (or leaves the
  * queue) hands free permits to the best waiters, synchronously. A waiter
  * whose caller is gone is marked and skipped when it reaches the head. A
@@ -16,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Duration, Effect, Exit } from "effect"
+import { Clock, Duration, Effect, Exit } from "effect"
 import type { Priority } from "../domain/CallOptions.ts"
 import { type LlmError, QueueFull, type Reason } from "../LlmError.ts"
 import * as Call from "./Call.ts"
@@ -32,11 +33,22 @@ const GONE = 2
 interface Waiter extends Expiry.Timed {
   readonly level: number
   readonly enqueuedAt: number
-  readonly deferred: Deferred.Deferred<void, LlmError>
   readonly call: Call.Call
   state: typeof WAITING | typeof GRANTED | typeof GONE
   /** Waiting for room in the queue (`queueFull: "wait"`), not yet in a level. */
   overflow: boolean
+  /** The caller's resume, once it waits; the grant or the expiry calls it. */
+  resume: ((outcome: Effect.Effect<void, LlmError>) => void) | undefined
+  /** How the wait ended, when that happened before the caller started waiting. */
+  outcome: Effect.Effect<void, LlmError> | undefined
+}
+
+// Ends a wait: the caller resumes at once if it is waiting, else finds the outcome when it starts.
+const settle = (waiter: Waiter, outcome: Effect.Effect<void, LlmError>) => {
+  const resume = waiter.resume
+  waiter.resume = undefined
+  if (resume === undefined) waiter.outcome = outcome
+  else resume(outcome)
 }
 
 /** A FIFO with O(1) push and peek; entries that left are skipped lazily. */
@@ -168,7 +180,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       leave(waiter, GRANTED)
       free--
       inFlight++
-      Deferred.doneUnsafe(waiter.deferred, Exit.void)
+      waiter.call.queueWaitMs = now - waiter.enqueuedAt
+      settle(waiter, Exit.void)
     }
   }
 
@@ -198,7 +211,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     if (waiter.state !== WAITING) return
     leave(waiter, GONE)
     const waited = Duration.millis(waiter.expiresAt - waiter.enqueuedAt)
-    Deferred.doneUnsafe(waiter.deferred, Effect.fail(options.fail(waiter.call, full(`no permit became free within ${Duration.format(waited)}`))))
+    settle(waiter, Exit.fail(options.fail(waiter.call, full(`no permit became free within ${Duration.format(waited)}`))))
   })
 
   const wait = (call: Call.Call, restore: Stage.Restore): Effect.Effect<void, LlmError> =>
@@ -211,10 +224,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const waiter: Waiter = {
         level,
         enqueuedAt: now,
-        deferred: Deferred.makeUnsafe<void, LlmError>(),
         call,
         state: WAITING,
         overflow: !room,
+        resume: undefined,
+        outcome: undefined,
         expiresAt: now + maxWaitMs,
         heapIndex: -1
       }
@@ -225,15 +239,18 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         overflowing++
         overflow.push(waiter)
       }
-      const waited = Effect.map(Clock.currentTimeMillis, (later) => {
-        call.queueWaitMs = later - now
-      })
       drain(now)
-      if (waiter.state === GRANTED) return waited
-      // Registered before the wait starts, in the caller's uninterruptible region.
-      return Effect.andThen(expiry.add(waiter), Effect.andThen(
-        Effect.onExit(restore(Deferred.await(waiter.deferred)), (exit) => Exit.isSuccess(exit) ? Effect.void : abandon(waiter)),
-        waited
+      if (waiter.state === GRANTED) return Effect.void
+      // Registered before the wait starts, in the caller's uninterruptible
+      // region, and outside the interruptible wait: whatever ends it but a
+      // grant the caller took (an interruption, even one that lands just after
+      // the grant) leaves the queue or passes the permit on.
+      return Effect.andThen(expiry.add(waiter), Effect.onExit(
+        restore(Effect.callback<void, LlmError>((resume) => {
+          if (waiter.outcome === undefined) waiter.resume = resume
+          else resume(waiter.outcome)
+        })),
+        (exit) => Exit.isSuccess(exit) ? Effect.void : abandon(waiter)
       ))
     })
 

@@ -142,8 +142,8 @@ export const stream = <R, A>(
  * for all of them (instead of one each, nested): the handler is registered
  * before the first acquisition and releases exactly those acquired so far, so
  * a later stage's failure or an interruption while it waits frees the earlier
- * ones. `held` is the call's own array for what is held (the release reads
- * it, so nothing else per call is kept while a stage waits).
+ * ones. `held` is the call's own array for what is held (`holder`; the
+ * release reads it, so nothing else per call is kept while a stage waits).
  *
  * @since 0.1.0
  */
@@ -156,32 +156,43 @@ export interface Sequence {
  */
 export const sequence = (...stages: ReadonlyArray<Stage<any>>): Sequence => ({ stages })
 
-// Acquires stages[i..] into `held`: synchronously while each can `take`, then
-// the first that cannot through its `acquire`, and so on.
-const acquireFrom = (
+/**
+ * The array a call holds a sequence's resources in: one slot per stage,
+ * `busy` until taken (sized once, so it never grows).
+ *
+ * @since 0.1.0
+ */
+export const holder = (sequence: Sequence): Array<unknown> => sequence.stages.map(() => busy)
+
+// Acquires stages[i..] into `held`, then goes on with `then`: synchronously
+// while each can `take`, then the first that cannot through its `acquire`,
+// and so on. (The continuation is passed in rather than chained after, so a
+// call waiting in a stage keeps one frame here, not two.)
+const acquireFrom = <A>(
   sequence: Sequence,
   i: number,
   call: Call,
   restore: Restore,
   held: Array<unknown>,
-  fiber: AnyFiber
-): Effect.Effect<void, LlmError> => {
+  fiber: AnyFiber,
+  then: Effect.Effect<A, LlmError>
+): Effect.Effect<A, LlmError> => {
   const { stages } = sequence
   while (i < stages.length) {
     const take = stages[i]!.take
     const taken = take === undefined ? busy : take(call, fiber)
     if (taken === busy) break
-    held.push(taken)
+    held[i] = taken
     i++
   }
-  if (i === stages.length) return Effect.void
+  if (i === stages.length) return then
   const stage = stages[i]!
-  const next = i + 1
+  const at = i
   return Effect.flatMap(stage.acquire(call, restore), (resource) => {
-    held.push(resource)
-    const rest = next === stages.length
-      ? Effect.void
-      : Effect.withFiber((later) => acquireFrom(sequence, next, call, restore, held, later))
+    held[at] = resource
+    const rest = at + 1 === stages.length
+      ? then
+      : Effect.withFiber((later) => acquireFrom(sequence, at + 1, call, restore, held, later, then))
     return stage.acquired === undefined ? rest : Effect.andThen(stage.acquired(resource, call), rest)
   })
 }
@@ -196,10 +207,11 @@ const releaseHeld = (
   exit: Exit.Exit<unknown, unknown>,
   call: Call
 ): Effect.Effect<void> =>
-  held.length === 0 ? Effect.void : Effect.withFiber((fiber) => {
+  held[0] === busy ? Effect.void : Effect.withFiber((fiber) => {
     let rest: Effect.Effect<void> | undefined
     let defect: { readonly error: unknown } | undefined
     for (let i = held.length - 1; i >= 0; i--) {
+      if (held[i] === busy) continue
       const stage = sequence.stages[i]!
       if (rest === undefined) {
         try {
@@ -229,14 +241,13 @@ export const effectAll = <A>(
 ): Effect.Effect<A, LlmError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((fiber) => {
-      let acquiring: Effect.Effect<void, LlmError>
+      let body: Effect.Effect<A, LlmError>
       try {
-        acquiring = acquireFrom(sequence, 0, call, restore, held, fiber)
+        body = acquireFrom(sequence, 0, call, restore, held, fiber, restore(use))
       } catch (error) {
         // A take that threw (a bug): what was taken before it is still released.
-        acquiring = Effect.die(error)
+        body = Effect.die(error)
       }
-      const body = acquiring === Effect.void ? restore(use) : Effect.andThen(acquiring, restore(use))
       return Effect.onExit(body, (exit) => releaseHeld(sequence, held, exit, call))
     })
   )
@@ -256,6 +267,6 @@ export const streamAll = <A>(
   Stream.unwrap(Effect.uninterruptibleMask((restore) =>
     Effect.andThen(
       Effect.addFinalizer((exit) => releaseHeld(sequence, held, exit, call)),
-      Effect.withFiber((fiber) => Effect.as(acquireFrom(sequence, 0, call, restore, held, fiber), use))
+      Effect.withFiber((fiber) => acquireFrom(sequence, 0, call, restore, held, fiber, Effect.succeed(use)))
     )
   ))

@@ -80,7 +80,7 @@ describe("Stage.sequence", () => {
     Effect.gen(function*() {
       const log: Log = { events: [] }
       const sequence = Stage.sequence(stage(log, "a"), stage(log, "b"), stage(log, "c"))
-      const held: Array<unknown> = []
+      const held = Stage.holder(sequence)
       const value = yield* Stage.effectAll(sequence, newCall(), held, Effect.sync(() => held.join("+")))
       assert.strictEqual(value, "a+b+c")
       assert.deepStrictEqual(log.events, ["acquire a", "acquire b", "acquire c", "release c Success", "release b Success", "release a Success"])
