@@ -20,6 +20,8 @@ import type { LlmError } from "../LlmError.ts"
 export interface Call {
   readonly requestId: string
   readonly model: string | undefined
+  /** The checked request its attempts send (none for models and extra operations). */
+  readonly request: unknown
   /** `chat`, `stream`, `embed`, `models` or an extra operation's name. */
   readonly operation: string
   /** Whether the call is a stream (its outcome can be `cancelled`). */
@@ -70,6 +72,7 @@ export type Init = Pick<
   Call,
   | "requestId"
   | "model"
+  | "request"
   | "operation"
   | "streaming"
   | "priority"
@@ -91,6 +94,7 @@ export type Init = Pick<
 export const make = (init: Init): Call => ({
   requestId: init.requestId,
   model: init.model,
+  request: init.request,
   operation: init.operation,
   streaming: init.streaming,
   priority: init.priority,

@@ -17,6 +17,7 @@ import type { Budget, Call } from "./Call.ts"
 import type { Ticket } from "./CircuitBreaker.ts"
 import type { Leased } from "./KeyAccess.ts"
 import type { Policy } from "./Policy.ts"
+import type { Place } from "./PriorityQueue.ts"
 import * as Retry from "./Retry.ts"
 import * as Stage from "./Stage.ts"
 
@@ -40,26 +41,28 @@ interface Shape<K extends Kind> {
  */
 export interface Stages {
   readonly accounting: Stage.Stage<void>
-  readonly admission: Stage.Stage<void>
+  readonly admission: Stage.Stage<Place | undefined>
   readonly ticket: Stage.Stage<Ticket>
   readonly lease: Stage.Stage<Leased>
   readonly retry: { readonly policy: Policy; readonly budget: Budget; readonly hooks: Retry.Hooks<Ticket> }
 }
 
 /**
- * Runs one call, in either shape; `attempt` builds one attempt from its
- * context (key, ids, header hook) and the call's breaker ticket.
+ * Runs one call, in either shape; `attempt` builds one attempt of the call
+ * from its context (key, ids, header hook) and the call's breaker ticket. (It
+ * is handed the call rather than closing over it, so it can be built once
+ * per operation: a queued call keeps no attempt closure of its own.)
  *
  * @since 0.1.0
  */
 export interface Composed {
   readonly effect: <A>(
     call: Call,
-    attempt: (context: CallContext, ticket: Ticket) => Effect.Effect<A, LlmError>
+    attempt: (call: Call, context: CallContext, ticket: Ticket) => Effect.Effect<A, LlmError>
   ) => Effect.Effect<A, LlmError>
   readonly stream: <A>(
     call: Call,
-    attempt: (context: CallContext, ticket: Ticket) => Stream.Stream<A, LlmError>
+    attempt: (call: Call, context: CallContext, ticket: Ticket) => Stream.Stream<A, LlmError>
   ) => Stream.Stream<A, LlmError>
 }
 
@@ -74,12 +77,12 @@ export const make = (stages: Stages): Composed => {
   const compose = <K extends Kind, A>(
     shape: Shape<K>,
     call: Call,
-    attempt: (context: CallContext, ticket: Ticket) => Kinds<A>[K]
+    attempt: (call: Call, context: CallContext, ticket: Ticket) => Kinds<A>[K]
   ): Kinds<A>[K] => {
     const held = Stage.holder(outer)
     return shape.all<A>(outer, call, held, shape.suspend(() => {
       const ticket = held[2] as Ticket
-      return shape.retry<A>(call, ticket, () => shape.stage(stages.lease, call, (leased) => attempt(leased.context, ticket)))
+      return shape.retry<A>(call, ticket, () => shape.stage(stages.lease, call, (leased) => attempt(call, leased.context, ticket)))
     }))
   }
 
@@ -96,9 +99,9 @@ export const make = (stages: Stages): Composed => {
     suspend: Stream.suspend
   }
   return {
-    effect: <A>(call: Call, attempt: (context: CallContext, ticket: Ticket) => Effect.Effect<A, LlmError>) =>
+    effect: <A>(call: Call, attempt: (call: Call, context: CallContext, ticket: Ticket) => Effect.Effect<A, LlmError>) =>
       compose<"effect", A>(effectShape, call, attempt),
-    stream: <A>(call: Call, attempt: (context: CallContext, ticket: Ticket) => Stream.Stream<A, LlmError>) =>
+    stream: <A>(call: Call, attempt: (call: Call, context: CallContext, ticket: Ticket) => Stream.Stream<A, LlmError>) =>
       compose<"stream", A>(streamShape, call, attempt)
   }
 }

@@ -28,6 +28,11 @@ export interface Timed {
 export interface Expiry<T extends Timed> {
   /** Starts timing `item` (its `expiresAt` set). */
   readonly add: (item: T) => Effect.Effect<void>
+  /**
+   * `add`, done at once but for starting the sweeper when `item` is now the
+   * earliest: that effect comes back, to run uninterruptibly right after.
+   */
+  readonly addNow: (item: T) => Effect.Effect<void> | undefined
   /** Stops timing `item` (it stopped waiting). */
   readonly remove: (item: T) => void
 }
@@ -109,18 +114,18 @@ export const make = <T extends Timed>(expire: (item: T) => void): Expiry<T> => {
         })
       ))
 
-  const add = (item: T): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      item.heapIndex = heap.length
-      heap.push(item)
-      up(item.heapIndex)
-      if (nextWake !== undefined && item.expiresAt >= nextWake) return Effect.void
-      nextWake = item.expiresAt
-      stopSleeper()
-      return Effect.map(Effect.forkDetach(sweep(item.expiresAt)), (fiber) => {
-        sleeper = fiber
-      })
+  const addNow = (item: T): Effect.Effect<void> | undefined => {
+    item.heapIndex = heap.length
+    heap.push(item)
+    up(item.heapIndex)
+    if (nextWake !== undefined && item.expiresAt >= nextWake) return undefined
+    nextWake = item.expiresAt
+    stopSleeper()
+    return Effect.map(Effect.forkDetach(sweep(item.expiresAt)), (fiber) => {
+      sleeper = fiber
     })
+  }
+  const add = (item: T): Effect.Effect<void> => Effect.suspend(() => addNow(item) ?? Effect.void)
 
-  return { add, remove }
+  return { add, addNow, remove }
 }

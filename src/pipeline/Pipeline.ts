@@ -16,8 +16,9 @@
  */
 import { Clock, Duration, Effect, type Fiber, Option, Result, Stream } from "effect"
 import type { CallOptions } from "../domain/CallOptions.ts"
-import type { ChatRequest, ChatRequestInput } from "../domain/Chat.ts"
-import type { EmbedRequest } from "../domain/Embedding.ts"
+import type { ChatRequest, ChatRequestInput, ChatResponse } from "../domain/Chat.ts"
+import type { EmbedRequest, EmbedResponse } from "../domain/Embedding.ts"
+import type { ModelInfo } from "../domain/Model.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
 import type { Usage } from "../domain/Usage.ts"
 import * as Spans from "../observability/Spans.ts"
@@ -210,10 +211,9 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     fiber: Fiber.Fiber<unknown, unknown>,
     operation: string,
     streaming: boolean,
-    model: string | undefined,
-    resolved: Validate.ResolvedOptions,
-    cost: number
+    checked: Checked
   ): Result.Result<Call.Call, LlmError.LlmError> => {
+    const { cost, model, request, resolved } = checked
     const pinned = keyAccess.pinError(resolved.requestId, resolved.key)
     if (pinned !== undefined) return Result.fail(pinned)
     const start = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
@@ -221,6 +221,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     return Result.succeed(Call.make({
       requestId: resolved.requestId,
       model,
+      request,
       operation,
       streaming,
       priority: resolved.priority,
@@ -239,47 +240,56 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     operation: string,
     streaming: boolean,
     check: () => Result.Result<Checked, LlmError.LlmError>
-  ): Result.Result<{ readonly call: Call.Call; readonly checked: Checked }, LlmError.LlmError> =>
-    Result.flatMap(check(), (checked) =>
-      Result.map(open(fiber, operation, streaming, checked.model, checked.resolved, checked.cost), (call) => ({ call, checked })))
+  ): Result.Result<Call.Call, LlmError.LlmError> =>
+    Result.flatMap(check(), (checked) => open(fiber, operation, streaming, checked))
 
   // The call span is outermost (queue wait, retries and accounting inside
   // it); each attempt gets a child span. Both only when a tracer is installed.
   // Everything before the stages (checks, the call's record, whether to
   // trace) is one synchronous step, run per evaluation.
+  // One attempt of an operation, built once per operation (extra operations:
+  // per call): it reads the call's request off the call.
+  const attemptOf = <A>(
+    spec: Attempt.EffectSpec<A>,
+    attempt: (request: Checked["request"], context: CallContext) => Effect.Effect<A, LlmError.LlmError>
+  ) => {
+    const one = (call: Call.Call, context: CallContext) =>
+      Attempt.effect(call, spec, effectObserver, attempt(call.request as Checked["request"], context))
+    const traced = (call: Call.Call, context: CallContext) => Tracing.attempt(call, context.keyName, one(call, context))
+    return { one, traced }
+  }
+
   const run = <A>(
     operation: string,
     check: () => Result.Result<Checked, LlmError.LlmError>,
-    spec: Attempt.EffectSpec<A>,
-    attempt: (checked: Checked, context: CallContext) => Effect.Effect<A, LlmError.LlmError>,
+    attempt: ReturnType<typeof attemptOf<A>>,
     facts?: (value: A) => Spans.ResultFacts | undefined
   ): Effect.Effect<A, LlmError.LlmError> =>
     Effect.withFiber((fiber) => {
       const begun = begin(fiber, operation, false, check)
       if (Result.isFailure(begun)) return Effect.fail(begun.failure)
-      const { call, checked } = begun.success
-      const one = (context: CallContext) => Attempt.effect(call, spec, effectObserver, attempt(checked, context))
-      if (!Tracing.enabled(fiber)) return composed.effect<A>(call, one)
-      return Tracing.call(name, call, facts, composed.effect<A>(call, (context) => Tracing.attempt(call, context.keyName, one(context))))
+      const call = begun.success
+      if (!Tracing.enabled(fiber)) return composed.effect<A>(call, attempt.one)
+      return Tracing.call(name, call, facts, composed.effect<A>(call, attempt.traced))
     })
 
   const runStream = <A>(
     operation: string,
     check: () => Result.Result<Checked, LlmError.LlmError>,
     spec: Attempt.StreamSpec<A>,
-    attempt: (checked: Checked, context: CallContext) => Stream.Stream<A, LlmError.LlmError>,
+    attempt: (request: Checked["request"], context: CallContext) => Stream.Stream<A, LlmError.LlmError>,
     facts?: (value: A) => Spans.ResultFacts | undefined
   ): Stream.Stream<A, LlmError.LlmError> =>
     Stream.unwrap(Effect.withFiber((fiber) => {
       const begun = begin(fiber, operation, true, check)
       if (Result.isFailure(begun)) return Effect.fail(begun.failure)
-      const { call, checked } = begun.success
+      const call = begun.success
       const tracing = Tracing.enabled(fiber)
       let held: CircuitBreaker.Ticket | undefined
       const watch = observer(() => held)
-      const body = composed.stream<A>(call, (context, ticket) => {
+      const body = composed.stream<A>(call, (_, context, ticket) => {
         held = ticket
-        const one = Attempt.stream(call, spec, watch, attempt(checked, context))
+        const one = Attempt.stream(call, spec, watch, attempt(call.request as Checked["request"], context))
         return tracing ? Tracing.attemptStream(call, context.keyName, one) : one
       })
       return Effect.succeed(tracing ? Tracing.callStream(name, call, facts, body) : body)
@@ -309,21 +319,21 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
           cost: chatCost(request)
         }))))
 
+  const chatAttempt = attemptOf<ChatResponse>(chatSpec, (request, context) => provider.chat!(request as ChatRequest, context))
   const chat: Service["chat"] = (input, callOptions) => {
-    const send = provider.chat
-    if (send === undefined) return Effect.fail(LlmError.unsupported(name, "chat"))
-    return run("chat", checkChat(input, callOptions), chatSpec, (checked, call) => send(checked.request as ChatRequest, call), Spans.ofChatResponse)
+    if (provider.chat === undefined) return Effect.fail(LlmError.unsupported(name, "chat"))
+    return run("chat", checkChat(input, callOptions), chatAttempt, Spans.ofChatResponse)
   }
 
   const stream: Service["stream"] = (input, callOptions) => {
     const send = provider.stream
     if (send === undefined) return Stream.fail(LlmError.unsupported(name, "stream"))
-    return runStream("stream", checkChat(input, callOptions), chatStreamSpec, (checked, call) => send(checked.request as ChatRequest, call), Spans.ofChatChunk)
+    return runStream("stream", checkChat(input, callOptions), chatStreamSpec, (request, call) => send(request as ChatRequest, call), Spans.ofChatChunk)
   }
 
+  const embedAttempt = attemptOf<EmbedResponse>(chatSpec, (request, context) => provider.embed!(request as EmbedRequest, context))
   const embed: Service["embed"] = (input, callOptions) => {
-    const send = provider.embed
-    if (send === undefined) return Effect.fail(LlmError.unsupported(name, "embed"))
+    if (provider.embed === undefined) return Effect.fail(LlmError.unsupported(name, "embed"))
     // Embedding input is checked as an effect (its schema is the one part not yet a plain value here).
     return Effect.flatMap(Validate.embedRequest(name, input), (request) =>
       run("embed", () =>
@@ -333,16 +343,16 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
             resolved,
             model,
             cost: RateLimiter.estimate(request.input.reduce((n, text) => n + text.length, 0), 0)
-          }))), chatSpec, (checked, call) => send(checked.request as EmbedRequest, call), Spans.ofEmbedResponse))
+          }))), embedAttempt, Spans.ofEmbedResponse))
   }
 
   const optionsOnly = (callOptions: CallOptions | undefined, model: string | undefined, cost: number) => () =>
     Result.map(Validate.callOptionsResult(name, callOptions), (resolved): Checked => ({ request: undefined, resolved, model, cost }))
 
+  const modelsAttempt = attemptOf<ReadonlyArray<ModelInfo>>(modelsSpec, (_, context) => provider.models!(context))
   const models: Service["models"] = (callOptions) => {
-    const send = provider.models
-    if (send === undefined) return Effect.fail(LlmError.unsupported(name, "models"))
-    return run("models", optionsOnly(callOptions, undefined, 0), modelsSpec, (_, call) => send(call))
+    if (provider.models === undefined) return Effect.fail(LlmError.unsupported(name, "models"))
+    return run("models", optionsOnly(callOptions, undefined, 0), modelsAttempt)
   }
 
   const snapshot = Effect.flatMap(breaker.state, (state) =>
@@ -379,10 +389,11 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
 
   const extras: Extras = {
     effect: (operation, attempt, callOptions) =>
-      run(operation.name, optionsOnly(callOptions, operation.model, operation.cost ?? 0), {
-        attemptTimeout: operation.attemptTimeout ?? policy.attemptTimeout,
-        usage: operation.usage ?? none
-      }, (_, call) => attempt(call)),
+      run(
+        operation.name,
+        optionsOnly(callOptions, operation.model, operation.cost ?? 0),
+        attemptOf({ attemptTimeout: operation.attemptTimeout ?? policy.attemptTimeout, usage: operation.usage ?? none }, (_, call) => attempt(call))
+      ),
     stream: <A>(
       operation: ExtraStreamOperation<A>,
       attempt: (call: CallContext) => Stream.Stream<A, LlmError.LlmError>,

@@ -17,9 +17,9 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Exit } from "effect"
+import { Duration, Effect, Exit } from "effect"
 import type { Priority } from "../domain/CallOptions.ts"
-import { type LlmError, QueueFull, type Reason } from "../LlmError.ts"
+import { LlmError, QueueFull, type Reason } from "../LlmError.ts"
 import * as Call from "./Call.ts"
 import * as Expiry from "./Expiry.ts"
 import * as Stage from "./Stage.ts"
@@ -32,7 +32,7 @@ const GONE = 2
 
 interface Waiter extends Expiry.Timed {
   readonly level: number
-  readonly enqueuedAt: number
+  /** The call, whose `start` is when it joined (the same step). */
   readonly call: Call.Call
   state: typeof WAITING | typeof GRANTED | typeof GONE
   /** Waiting for room in the queue (`queueFull: "wait"`), not yet in a level. */
@@ -81,6 +81,29 @@ class Fifo {
 }
 
 /**
+ * A call's place in the queue while it waits (opaque outside this module).
+ *
+ * @since 0.1.0
+ */
+export interface Place {
+  readonly call: Call.Call
+}
+
+/**
+ * A call that joined the queue: its place, the sweeper start to run
+ * uninterruptibly first (when its expiry is now the earliest), and the
+ * wait, to run interruptibly: it resumes holding a permit (`queueWaitMs`
+ * set) or fails with `QueueFull` when no permit came within its bound.
+ *
+ * @since 0.1.0
+ */
+export interface Entered {
+  readonly place: Place
+  readonly start: Effect.Effect<void> | undefined
+  readonly wait: Effect.Effect<void, LlmError>
+}
+
+/**
  * The queue and its permits.
  *
  * @since 0.1.0
@@ -92,15 +115,16 @@ export interface PriorityQueue {
    */
   readonly take: (call: Call.Call) => boolean
   /**
-   * Waits (at most `Call.bound` of the call, only inside `restore`) for a
-   * permit, in the call's priority order. Succeeds holding a permit, with
-   * the millis waited set as the call's `queueWaitMs`; the caller must
-   * `release` it. Fails with `fail(call, QueueFull)` when the queue is full
-   * (under `reject`) or no permit came in time. The call, budget and `fail`
-   * are passed in rather than closed over: a waiting call holds no closures
-   * of its own here.
+   * Joins the queue in the call's priority order, for at most `Call.bound`
+   * of the call; or fails at once with `fail(call, QueueFull)` when the
+   * queue is full (under `reject`) or the call has no time to wait. The
+   * caller must `leave` the place unless the wait succeeded (then it holds
+   * a permit to `release`). A waiting call holds no closures of its own here:
+   * the place is a small record.
    */
-  readonly acquire: (call: Call.Call, restore: Stage.Restore) => Effect.Effect<void, LlmError>
+  readonly enter: (call: Call.Call, now: number) => Entered | LlmError
+  /** The caller is gone before its wait succeeded: leaves the queue, or passes on a permit granted meanwhile. */
+  readonly leave: (place: Place, now: number) => void
   /** Gives a permit back and hands it to the best waiter (`now`: the caller's clock). */
   readonly release: (now: number) => void
   /** Calls waiting for a permit (including those waiting for room). */
@@ -154,8 +178,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     for (const fifo of levels) {
       const head = fifo.peek()
       if (head === undefined) continue
-      const effective = Math.max(0, head.level - Math.floor((now - head.enqueuedAt) / agingMs))
-      if (effective < chosenLevel || (effective === chosenLevel && head.enqueuedAt < chosen!.enqueuedAt)) {
+      const effective = Math.max(0, head.level - Math.floor((now - head.call.start) / agingMs))
+      if (effective < chosenLevel || (effective === chosenLevel && head.call.start < chosen!.call.start)) {
         chosen = head
         chosenLevel = effective
       }
@@ -180,7 +204,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       leave(waiter, GRANTED)
       free--
       inFlight++
-      waiter.call.queueWaitMs = now - waiter.enqueuedAt
+      waiter.call.queueWaitMs = now - waiter.call.start
       settle(waiter, Exit.void)
     }
   }
@@ -193,16 +217,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   // The caller is gone (interrupted or out of time): leave the queue, or
   // pass on a permit granted in the same instant.
-  const abandon = (waiter: Waiter): Effect.Effect<void> =>
-    Effect.withFiber((fiber) => {
-      if (waiter.state === GRANTED) release(Stage.now(fiber))
-      else if (waiter.state === WAITING) {
-        leave(waiter, GONE)
-        ;(waiter.overflow ? overflow : levels[waiter.level]!).sweep(waiter.overflow ? overflowing : waiting)
-        drain(Stage.now(fiber))
-      }
-      return Effect.void
-    })
+  const leaveAt = (waiter: Waiter, now: number) => {
+    if (waiter.state === GRANTED) release(now)
+    else if (waiter.state === WAITING) {
+      leave(waiter, GONE)
+      ;(waiter.overflow ? overflow : levels[waiter.level]!).sweep(waiter.overflow ? overflowing : waiting)
+      drain(now)
+    }
+  }
 
   const full = (detail: string) => new QueueFull({ capacity: options.capacity, detail })
 
@@ -210,49 +232,43 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const expiry = Expiry.make<Waiter>((waiter) => {
     if (waiter.state !== WAITING) return
     leave(waiter, GONE)
-    const waited = Duration.millis(waiter.expiresAt - waiter.enqueuedAt)
+    const waited = Duration.millis(waiter.expiresAt - waiter.call.start)
     settle(waiter, Exit.fail(options.fail(waiter.call, full(`no permit became free within ${Duration.format(waited)}`))))
   })
 
-  const wait = (call: Call.Call, restore: Stage.Restore): Effect.Effect<void, LlmError> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const maxWaitMs = Call.bound(call, options.budget, now)
-      const room = waiting < options.capacity
-      if (!room && options.whenFull === "reject") return Effect.fail(options.fail(call, full(`${options.capacity} calls already waiting`)))
-      if (maxWaitMs <= 0) return Effect.fail(options.fail(call, full("no permit is free and the call has no time left to wait for one")))
-      const level = levelOf[call.priority]
-      const waiter: Waiter = {
-        level,
-        enqueuedAt: now,
-        call,
-        state: WAITING,
-        overflow: !room,
-        resume: undefined,
-        outcome: undefined,
-        expiresAt: now + maxWaitMs,
-        heapIndex: -1
-      }
-      if (room) {
-        waiting++
-        levels[level]!.push(waiter)
-      } else {
-        overflowing++
-        overflow.push(waiter)
-      }
-      drain(now)
-      if (waiter.state === GRANTED) return Effect.void
-      // Registered before the wait starts, in the caller's uninterruptible
-      // region, and outside the interruptible wait: whatever ends it but a
-      // grant the caller took (an interruption, even one that lands just after
-      // the grant) leaves the queue or passes the permit on.
-      return Effect.andThen(expiry.add(waiter), Effect.onExit(
-        restore(Effect.callback<void, LlmError>((resume) => {
-          if (waiter.outcome === undefined) waiter.resume = resume
-          else resume(waiter.outcome)
-        })),
-        (exit) => Exit.isSuccess(exit) ? Effect.void : abandon(waiter)
-      ))
-    })
+  const enter: PriorityQueue["enter"] = (call, now) => {
+    const maxWaitMs = Call.bound(call, options.budget, now)
+    const room = waiting < options.capacity
+    if (!room && options.whenFull === "reject") return options.fail(call, full(`${options.capacity} calls already waiting`))
+    if (maxWaitMs <= 0) return options.fail(call, full("no permit is free and the call has no time left to wait for one"))
+    const level = levelOf[call.priority]
+    const waiter: Waiter = {
+      level,
+      call,
+      state: WAITING,
+      overflow: !room,
+      resume: undefined,
+      outcome: undefined,
+      expiresAt: now + maxWaitMs,
+      heapIndex: -1
+    }
+    if (room) {
+      waiting++
+      levels[level]!.push(waiter)
+    } else {
+      overflowing++
+      overflow.push(waiter)
+    }
+    drain(now)
+    return {
+      place: waiter,
+      start: waiter.state === WAITING ? expiry.addNow(waiter) : undefined,
+      wait: Effect.callback<void, LlmError>((resume) => {
+        if (waiter.outcome === undefined) waiter.resume = resume
+        else resume(waiter.outcome)
+      })
+    }
+  }
 
   const take: PriorityQueue["take"] = (call) => {
     if (free === 0 || waiting > 0 || overflowing > 0) return false
@@ -262,12 +278,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return true
   }
 
-  const acquire: PriorityQueue["acquire"] = (call, restore) =>
-    Effect.suspend(() => take(call) ? Effect.void : wait(call, restore))
-
   return {
     take,
-    acquire,
+    enter,
+    leave: (place, now) => leaveAt(place as Waiter, now),
     release,
     depth: () => waiting + overflowing,
     inFlight: () => inFlight
@@ -277,6 +291,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 /**
  * The admission stage: a permit waited for in priority order, for at most
  * what the call's budget allows (`Call.bound`), held until the call ends.
+ * While the call waits it holds its place (what its release gives up);
+ * once granted, the permit (`undefined`).
  *
  * @since 0.1.0
  */
@@ -286,21 +302,46 @@ export const stage = (
     readonly acquired: (call: Call.Call, fiber: Stage.AnyFiber) => void
     readonly released: (fiber: Stage.AnyFiber) => void
   }
-): Stage.Stage<void> => ({
-  take: (call, fiber) => {
-    if (!queue.take(call)) return Stage.busy
-    hooks.acquired(call, fiber)
-    return undefined
-  },
-  acquire: queue.acquire,
-  acquired: (_, call) =>
-    Effect.withFiber((fiber) => {
-      hooks.acquired(call, fiber)
-      return Effect.void
-    }),
-  release: (_, __, ___, fiber) => {
-    queue.release(Stage.now(fiber))
-    hooks.released(fiber)
-    return undefined
+): Stage.Stage<Place | undefined> => {
+  const enqueue: NonNullable<Stage.Stage<Place | undefined>["enqueue"]> = (call, fiber) => {
+    const entered = queue.enter(call, Stage.now(fiber))
+    if (entered instanceof LlmError) return entered
+    // The wait resumes with no value: the permit is `undefined`.
+    return { placeholder: entered.place, start: entered.start, wait: entered.wait as Effect.Effect<undefined, LlmError> }
   }
-})
+  return {
+    take: (call, fiber) => {
+      if (!queue.take(call)) return Stage.busy
+      hooks.acquired(call, fiber)
+      return undefined
+    },
+    enqueue,
+    // Alone (outside a sequence): the same wait, with its own cleanup.
+    acquire: (call, restore) =>
+      Effect.withFiber((fiber): Effect.Effect<Place | undefined, LlmError> => {
+        if (queue.take(call)) return Effect.succeed(undefined)
+        const entered = queue.enter(call, Stage.now(fiber))
+        if (entered instanceof LlmError) return Effect.fail(entered)
+        const wait = Effect.as(restore(entered.wait), undefined)
+        return Effect.onExit(
+          entered.start === undefined ? wait : Effect.andThen(entered.start, wait),
+          (exit) =>
+            Exit.isSuccess(exit) ? Effect.void : Effect.withFiber((later) => {
+              queue.leave(entered.place, Stage.now(later))
+              return Effect.void
+            })
+        )
+      }),
+    acquired: (_, call) =>
+      Effect.withFiber((fiber) => {
+        hooks.acquired(call, fiber)
+        return Effect.void
+      }),
+    release: (held, _, __, fiber) => {
+      if (held === undefined) queue.release(Stage.now(fiber))
+      else queue.leave(held, Stage.now(fiber))
+      hooks.released(fiber)
+      return undefined
+    }
+  }
+}

@@ -23,7 +23,7 @@
  * @since 0.1.0
  */
 import { Clock, Effect, type Exit, type Fiber, Stream } from "effect"
-import type { LlmError } from "../LlmError.ts"
+import { LlmError } from "../LlmError.ts"
 import type { Call } from "./Call.ts"
 
 /**
@@ -69,6 +69,22 @@ export interface Stage<R> {
    * nothing (then `acquire` runs). Called inside the uninterruptible step.
    */
   readonly take?: ((call: Call, fiber: AnyFiber) => R | Busy) | undefined
+  /**
+   * For a stage whose wait is only a registration and a callback (a queue):
+   * when `take` says busy, joins at once (in the same uninterruptible step)
+   * and answers the placeholder to hold meanwhile, an effect to run
+   * uninterruptibly first (if any), and the wait, which resumes with the
+   * resource; or the reason it cannot wait. The placeholder goes to
+   * `release` if the call ends before the wait succeeded (it undoes the
+   * registration, or passes on a resource granted in the same instant).
+   * Used in a sequence, where it spares a waiting call a frame and a
+   * cleanup of its own; alone, the stage's `acquire` runs.
+   */
+  readonly enqueue?: ((call: Call, fiber: AnyFiber) => {
+    readonly placeholder: R
+    readonly start: Effect.Effect<void> | undefined
+    readonly wait: Effect.Effect<R, LlmError>
+  } | LlmError) | undefined
   /** Succeeds holding the resource, or fails (or is interrupted) holding nothing. */
   readonly acquire: (call: Call, restore: Restore) => Effect.Effect<R, LlmError>
   /**
@@ -164,7 +180,7 @@ export const sequence = (...stages: ReadonlyArray<Stage<any>>): Sequence => ({ s
  */
 export const holder = (sequence: Sequence): Array<unknown> => sequence.stages.map(() => busy)
 
-// Acquires stages[i..] into `held`, then goes on with `then`: synchronously
+// Acquires stages[i..] into `held`, then goes on with `then` (interruptible): synchronously
 // while each can `take`, then the first that cannot through its `acquire`,
 // and so on. (The continuation is passed in rather than chained after, so a
 // call waiting in a stage keeps one frame here, not two.)
@@ -185,16 +201,36 @@ const acquireFrom = <A>(
     held[i] = taken
     i++
   }
-  if (i === stages.length) return then
+  if (i === stages.length) return restore(then)
   const stage = stages[i]!
-  const at = i
-  return Effect.flatMap(stage.acquire(call, restore), (resource) => {
-    held[at] = resource
-    const rest = at + 1 === stages.length
-      ? then
-      : Effect.withFiber((later) => acquireFrom(sequence, at + 1, call, restore, held, later, then))
-    return stage.acquired === undefined ? rest : Effect.andThen(stage.acquired(resource, call), rest)
-  })
+  let acquiring: Effect.Effect<unknown, LlmError>
+  if (stage.enqueue === undefined) acquiring = stage.acquire(call, restore)
+  else {
+    const entered = stage.enqueue(call, fiber)
+    if (entered instanceof LlmError) return Effect.fail(entered)
+    // Held from now on: the sequence's release gives the place up if the wait does not end in the resource.
+    held[i] = entered.placeholder
+    acquiring = entered.start === undefined ? restore(entered.wait) : Effect.andThen(entered.start, restore(entered.wait))
+  }
+  return Effect.flatMap(acquiring, acquiredAt(sequence, i, call, restore, held, then))
+}
+
+// What follows stage `at`'s acquisition (made apart, so a waiting call's frame holds only these).
+const acquiredAt = <A>(
+  sequence: Sequence,
+  at: number,
+  call: Call,
+  restore: Restore,
+  held: Array<unknown>,
+  then: Effect.Effect<A, LlmError>
+) =>
+(resource: unknown): Effect.Effect<A, LlmError> => {
+  held[at] = resource
+  const rest = at + 1 === sequence.stages.length
+    ? restore(then)
+    : Effect.withFiber((later) => acquireFrom(sequence, at + 1, call, restore, held, later, then))
+  const acquired = sequence.stages[at]!.acquired
+  return acquired === undefined ? rest : Effect.andThen(acquired(resource, call), rest)
 }
 
 // Releases what `held` holds, last first: synchronously while each release
@@ -243,14 +279,19 @@ export const effectAll = <A>(
     Effect.withFiber((fiber) => {
       let body: Effect.Effect<A, LlmError>
       try {
-        body = acquireFrom(sequence, 0, call, restore, held, fiber, restore(use))
+        body = acquireFrom(sequence, 0, call, restore, held, fiber, use)
       } catch (error) {
         // A take that threw (a bug): what was taken before it is still released.
         body = Effect.die(error)
       }
-      return Effect.onExit(body, (exit) => releaseHeld(sequence, held, exit, call))
+      return Effect.onExit(body, releasing(sequence, held, call))
     })
   )
+
+// The exit handler, made outside the masked scope so that it holds what it
+// needs and nothing else while a call waits.
+const releasing = (sequence: Sequence, held: ReadonlyArray<unknown>, call: Call) => (exit: Exit.Exit<unknown, unknown>) =>
+  releaseHeld(sequence, held, exit, call)
 
 /**
  * Runs the stream `use` holding every stage of `sequence` until it ends,

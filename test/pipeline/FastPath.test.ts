@@ -51,7 +51,7 @@ describe("the uncontended fast path", () => {
       const slow = yield* Fiber.join(waiter)
 
       assert.isAtMost(fast, 55, `uncontended: ${fast} operations`)
-      assert.isAbove(slow, fast + 15, `queued: ${slow}, uncontended: ${fast}`)
+      assert.isAbove(slow, fast, `queued: ${slow}, uncontended: ${fast}`)
       const stats = yield* backend.monitor.stats
       assert.deepStrictEqual([stats.total_requests, stats.successful_requests, stats.in_flight], [2, 2, 0])
       assert.deepStrictEqual(stats.keys.map((k) => [k.name, k.requests, k.inFlight]), [["a", 1, 0], ["b", 1, 0]])

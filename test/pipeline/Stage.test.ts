@@ -13,6 +13,7 @@ const newCall = () =>
   Call.make({
     requestId: "req_1",
     model: "m",
+    request: undefined,
     operation: "chat",
     streaming: false,
     priority: "normal",
