@@ -1,8 +1,8 @@
 /**
  * The pipeline's stages composed once, for both call shapes:
  *
- * accounting → admission (queue permit) → breaker ticket → retry → key lease
- * with rate tokens → the attempt
+ * accounting → admission (queue permit) → breaker ticket → key lease with
+ * rate tokens → retry (later attempts: their own key lease) → the attempt
  *
  * The same composition is written once over a `Shape` (how a stage wraps an
  * Effect or a Stream, and how each shape retries), so the Effect and the
@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Stream } from "effect"
+import { Effect, Exit, Stream } from "effect"
 import type { LlmError } from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
 import type { Budget, Call } from "./Call.ts"
@@ -30,7 +30,13 @@ type Kind = keyof Kinds<unknown>
 interface Shape<K extends Kind> {
   readonly all: <A>(sequence: Stage.Sequence, call: Call, held: Array<unknown>, use: Kinds<A>[K]) => Kinds<A>[K]
   readonly stage: <R, A>(stage: Stage.Stage<R>, call: Call, use: (resource: R) => Kinds<A>[K]) => Kinds<A>[K]
-  readonly retry: <A>(call: Call, ticket: Ticket, attempt: () => Kinds<A>[K]) => Kinds<A>[K]
+  readonly retry: <A>(
+    call: Call,
+    ticket: Ticket,
+    first: Kinds<A>[K],
+    next: () => Kinds<A>[K],
+    settle: (error: LlmError) => Effect.Effect<void>
+  ) => Kinds<A>[K]
   readonly suspend: <A>(body: () => Kinds<A>[K]) => Kinds<A>[K]
 }
 
@@ -71,9 +77,14 @@ export interface Composed {
  */
 export const make = (stages: Stages): Composed => {
   const { budget, hooks, policy } = stages.retry
-  // The call's outer stages are held as one (one uninterruptible region and
-  // one exit handler for the three); the key lease is per attempt, inside retry.
-  const outer = Stage.sequence(stages.accounting, stages.admission, stages.ticket)
+  // The call's stages are held as one (one uninterruptible region and one
+  // exit handler): accounting, permit, ticket, and the first attempt's key
+  // lease, so an uncontended call takes all four in one step. That key goes
+  // back when the first attempt fails (before the retry rule runs) or with
+  // the call; a retry leases its own key, per attempt, inside the retry.
+  const outer = Stage.sequence(stages.accounting, stages.admission, stages.ticket, stages.lease)
+  const TICKET = 2
+  const LEASE = 3
   const compose = <K extends Kind, A>(
     shape: Shape<K>,
     call: Call,
@@ -81,21 +92,27 @@ export const make = (stages: Stages): Composed => {
   ): Kinds<A>[K] => {
     const held = Stage.holder(outer)
     return shape.all<A>(outer, call, held, shape.suspend(() => {
-      const ticket = held[2] as Ticket
-      return shape.retry<A>(call, ticket, () => shape.stage(stages.lease, call, (leased) => attempt(call, leased.context, ticket)))
+      const ticket = held[TICKET] as Ticket
+      return shape.retry<A>(
+        call,
+        ticket,
+        attempt(call, (held[LEASE] as Leased).context, ticket),
+        () => shape.stage(stages.lease, call, (leased) => attempt(call, leased.context, ticket)),
+        (error) => Stage.releaseEarly(outer, held, LEASE, Exit.fail(error), call)
+      )
     }))
   }
 
   const effectShape: Shape<"effect"> = {
     all: Stage.effectAll,
     stage: Stage.effect,
-    retry: (call, ticket, attempt) => Retry.effect(policy, budget, hooks, call, ticket, Effect.suspend(attempt)),
+    retry: (call, ticket, first, next, settle) => Retry.effect(policy, budget, hooks, call, ticket, first, next, settle),
     suspend: Effect.suspend
   }
   const streamShape: Shape<"stream"> = {
     all: Stage.streamAll,
     stage: Stage.stream,
-    retry: (call, ticket, attempt) => Retry.stream(policy, budget, hooks, call, ticket, Stream.suspend(attempt)),
+    retry: (call, ticket, first, next, settle) => Retry.stream(policy, budget, hooks, call, ticket, first, next, settle),
     suspend: Stream.suspend
   }
   return {

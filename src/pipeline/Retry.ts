@@ -137,7 +137,9 @@ const retrying = <T>(hooks: Hooks<T>, call: Call, error: LlmError, delayMs: numb
 }
 
 /**
- * Runs `attempt` until it succeeds or the rule says stop.
+ * Runs `first`, then `next()` again and again, until an attempt succeeds or
+ * the rule says stop. `settle` runs first after the first attempt fails (its
+ * key goes back before the rule is asked).
  *
  * @since 0.1.0
  */
@@ -147,19 +149,21 @@ export const effect = <T, A>(
   hooks: Hooks<T>,
   call: Call,
   ticket: T,
-  attempt: Effect.Effect<A, LlmError>
+  first: Effect.Effect<A, LlmError>,
+  next: () => Effect.Effect<A, LlmError>,
+  settle: (error: LlmError) => Effect.Effect<void>
 ): Effect.Effect<A, LlmError> => {
-  const loop: Effect.Effect<A, LlmError> = Effect.catch(attempt, (error) =>
+  const handle = (error: LlmError): Effect.Effect<A, LlmError> =>
     Effect.flatMap(decide(policy, budget, hooks, call, ticket, error), (decision) =>
       decision._tag === "Retry"
-        ? Effect.andThen(retrying(hooks, call, error, decision.delayMs), loop)
-        : Effect.fail(final(call, decision.error))))
-  return loop
+        ? Effect.andThen(retrying(hooks, call, error, decision.delayMs), Effect.catch(Effect.suspend(next), handle))
+        : Effect.fail(final(call, decision.error)))
+  return Effect.catch(first, (error) => Effect.andThen(settle(error), handle(error)))
 }
 
 /**
- * Runs the stream `attempt` again while the rule says retry (only before
- * its first content).
+ * Runs the stream `first`, then `next()` again while the rule says retry
+ * (only before the first content); `settle` as for `effect`.
  *
  * @since 0.1.0
  */
@@ -169,12 +173,14 @@ export const stream = <T, A>(
   hooks: Hooks<T>,
   call: Call,
   ticket: T,
-  attempt: Stream.Stream<A, LlmError>
+  first: Stream.Stream<A, LlmError>,
+  next: () => Stream.Stream<A, LlmError>,
+  settle: (error: LlmError) => Effect.Effect<void>
 ): Stream.Stream<A, LlmError> => {
-  const loop: Stream.Stream<A, LlmError> = Stream.catch(attempt, (error) =>
+  const handle = (error: LlmError): Stream.Stream<A, LlmError> =>
     Stream.unwrap(Effect.map(decide(policy, budget, hooks, call, ticket, error), (decision) =>
       decision._tag === "Retry"
-        ? Stream.unwrap(Effect.as(retrying(hooks, call, error, decision.delayMs), loop))
-        : Stream.fail(final(call, decision.error)))))
-  return loop
+        ? Stream.unwrap(Effect.as(retrying(hooks, call, error, decision.delayMs), Stream.catch(Stream.suspend(next), handle)))
+        : Stream.fail(final(call, decision.error))))
+  return Stream.catch(first, (error) => Stream.unwrap(Effect.as(settle(error), handle(error))))
 }

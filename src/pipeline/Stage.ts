@@ -265,6 +265,29 @@ const releaseHeld = (
   })
 
 /**
+ * Releases slot `i` of a held sequence before the call ends (the first
+ * attempt's key when that attempt failed), told `exit`; the call's own
+ * release then skips it. The synchronous part runs at once; what it hands
+ * back, uninterruptibly.
+ *
+ * @since 0.1.0
+ */
+export const releaseEarly = (
+  sequence: Sequence,
+  held: Array<unknown>,
+  i: number,
+  exit: Exit.Exit<unknown, unknown>,
+  call: Call
+): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const resource = held[i]
+    if (resource === busy) return Effect.void
+    held[i] = busy
+    const rest = sequence.stages[i]!.release(resource, exit, call, fiber)
+    return rest === undefined ? Effect.void : Effect.uninterruptible(rest)
+  })
+
+/**
  * Runs `use` holding every stage of `sequence` (`held` gets their resources, in order).
  *
  * @since 0.1.0

@@ -10,9 +10,10 @@
  * installed clock.
  *
  * Same guarantees as the race: the effect runs in its own interruptible
- * fiber; when the timer fires, that fiber is interrupted and awaited
- * (its finalizers done) before `orElse` runs; when the caller is interrupted,
- * the timer is cleared and the fiber interrupted and awaited.
+ * fiber (forked with the caller's context, started at once); when the timer
+ * fires, that fiber is interrupted and awaited (its finalizers done) before
+ * `orElse` runs; when the caller is interrupted, the timer is cleared and
+ * the fiber interrupted and awaited.
  *
  * @since 0.1.0
  */
@@ -41,36 +42,32 @@ export const timeoutOrElse = <A, E, E2>(
     if (
       parent.getRef(Clock.Clock) !== defaultClock() || !(millis > 0) || millis > maxTimerMillis
     ) return Effect.timeoutOrElse(self, { duration: after, orElse })
-    // The fork and the registration of its cancellation are one uninterruptible step (only the
-    // wait is interruptible), so an interruption can never orphan the detached attempt.
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.forkDetach(restore(self), { startImmediately: true }), (fiber) => {
-        // Finished without suspending (an in-memory answer, a validation failure): no timer.
-        const done = fiber.pollUnsafe()
-        if (done !== undefined) return done
-        return restore(Effect.callback<A, E | E2>((resume) => {
-          let settled = false
-          const removeObserver = fiber.addObserver((exit) => {
-            if (settled) return
-            settled = true
-            clearTimeout(timer)
-            resume(exit)
-          })
-          const timer = setTimeout(() => {
-            if (settled) return
-            settled = true
-            removeObserver()
-            resume(Effect.andThen(Fiber.interrupt(fiber), orElse()))
-          }, millis)
-          return Effect.suspend(() => {
-            settled = true
-            clearTimeout(timer)
-            removeObserver()
-            return Fiber.interrupt(fiber)
-          })
-        })).pipe(
-          // Interrupted on entering the wait, before the callback registered its cancellation.
-          Effect.onInterrupt(() => Fiber.interrupt(fiber))
-        )
-      }))
+    // The fork, the timer and the registration of their cancellation are
+    // one synchronous step (the callback's registration), so no interruption
+    // can fall between them and orphan the detached attempt.
+    return Effect.callback<A, E | E2>((resume) => {
+      const fiber = Effect.runForkWith(parent.context)(self)
+      // Finished without suspending (an in-memory answer, a validation failure): no timer.
+      const done = fiber.pollUnsafe()
+      if (done !== undefined) return resume(done)
+      let settled = false
+      const removeObserver = fiber.addObserver((exit) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resume(exit)
+      })
+      const timer = setTimeout(() => {
+        if (settled) return
+        settled = true
+        removeObserver()
+        resume(Effect.andThen(Fiber.interrupt(fiber), orElse()))
+      }, millis)
+      return Effect.suspend(() => {
+        settled = true
+        clearTimeout(timer)
+        removeObserver()
+        return Fiber.interrupt(fiber)
+      })
+    })
   })
