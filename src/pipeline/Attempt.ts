@@ -74,14 +74,7 @@ export const effect = <A>(
 ): Effect.Effect<A, LlmError> =>
   Effect.suspend(() => {
     begin(call)
-    const timed = Timeouts.attempt(run, {
-      after: spec.attemptTimeout,
-      deadlineAt: call.deadlineAt,
-      onCut: () => {
-        call.cut = true
-      },
-      fail: (reason) => observer.fail(call, reason)
-    })
+    const timed = Timeouts.attempt(run, spec.attemptTimeout, call, observer.fail)
     // Settled and its usage noted in one step, however it ended.
     return Effect.onExit(timed, (exit) =>
       Effect.withFiber((fiber) => {

@@ -34,33 +34,48 @@ export const effect = <A, E>(
   )
 
 /**
- * One attempt: `after` (phase `attempt`), or the time left before
- * `deadlineAt` (epoch millis, phase `total`) if that is shorter.
+ * What an attempt's clocks need of its call: the deadline, and where to say
+ * that the deadline cut it.
  *
  * @since 0.1.0
  */
-export const attempt = <A, E>(
+export interface Deadline {
+  /** Epoch millis (`Infinity`: none). */
+  readonly deadlineAt: number
+  /** Set when the deadline, not the attempt's own timeout, ended the attempt. */
+  cut: boolean
+}
+
+/**
+ * One attempt: `after` (phase `attempt`), or the time left before the call's
+ * deadline (phase `total`, and `call.cut` set) if that is shorter. `fail`
+ * is the backend's (one per backend, given the call), so an attempt adds one
+ * closure here, not three.
+ *
+ * @since 0.1.0
+ */
+export const attempt = <A, E, C extends Deadline>(
   self: Effect.Effect<A, E>,
-  options: {
-    readonly after: Duration.Duration
-    readonly deadlineAt: number
-    readonly onCut: () => void
-    readonly fail: (reason: Timeout) => E
+  after: Duration.Duration,
+  call: C,
+  fail: (call: C, reason: Timeout) => E
+): Effect.Effect<A, E> => {
+  if (call.deadlineAt === Infinity) {
+    return TimerRace.timeoutOrElse(self, after, () =>
+      Effect.fail(fail(call, new Timeout({ phase: "attempt", after, detail: `no result within ${Duration.format(after)}` }))))
   }
-): Effect.Effect<A, E> =>
-  options.deadlineAt === Infinity ? effect(self, "attempt", options.after, options.fail) : Effect.flatMap(
-    Clock.currentTimeMillis,
-    (now) => {
-      const left = Math.max(0, options.deadlineAt - now)
-      if (left >= Duration.toMillis(options.after)) return effect(self, "attempt", options.after, options.fail)
-      const duration = Duration.millis(left)
-      return TimerRace.timeoutOrElse(self, duration, () =>
-        Effect.suspend(() => {
-          options.onCut()
-          return Effect.fail(options.fail(deadlinePassed(duration)))
-        }))
-    }
-  )
+  return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const left = Math.max(0, call.deadlineAt - now)
+    const cut = left < Duration.toMillis(after)
+    const duration = cut ? Duration.millis(left) : after
+    return TimerRace.timeoutOrElse(self, duration, () =>
+      Effect.suspend(() => {
+        if (!cut) return Effect.fail(fail(call, new Timeout({ phase: "attempt", after, detail: `no result within ${Duration.format(after)}` })))
+        call.cut = true
+        return Effect.fail(fail(call, deadlinePassed(duration)))
+      }))
+  })
+}
 
 /**
  * Bounds a stream: its first content element must arrive within
