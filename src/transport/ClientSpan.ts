@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
+import { constFalse } from "effect/Function"
 import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse, HttpTraceContext } from "effect/http"
 import type * as LlmError from "../LlmError.ts"
 
@@ -30,6 +31,16 @@ export interface Redaction {
 }
 
 /**
+ * A response and its headers, read once.
+ *
+ * @since 0.1.0
+ */
+export interface Answer {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/**
  * Runs `send` (which executes `request` and checks the answer) inside a client
  * span. `attributes` must already be free of secrets. The span ends when the
  * response headers are in (or `send` fails); it never holds the response.
@@ -40,15 +51,18 @@ export const around = (
   request: HttpClientRequest.HttpClientRequest,
   attributes: Readonly<Record<string, unknown>>,
   redaction: Redaction,
-  send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, LlmError.LlmError>
-): Effect.Effect<HttpClientResponse.HttpClientResponse, LlmError.LlmError> =>
+  send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<Answer, LlmError.LlmError>
+): Effect.Effect<Answer, LlmError.LlmError> =>
   Effect.withFiber((fiber) => {
     const name = fiber.getRef(HttpClient.SpanNameGenerator)(request)
     const propagate = fiber.getRef(HttpClient.TracerPropagationEnabled)
     const filter = fiber.getRef(HttpClient.TracerHeaderFilter)
-    const names = [...fiber.getRef(Headers.CurrentRedactedNames), ...redaction.secretHeaders]
+    // The default filter takes no header: nothing to look at.
+    const anyHeader = filter !== constFalse
     const headerAttributes = (phase: "request" | "response", headers: Readonly<Record<string, string>>) => {
       const out: Record<string, string> = {}
+      if (!anyHeader) return out
+      const names = [...fiber.getRef(Headers.CurrentRedactedNames), ...redaction.secretHeaders]
       for (const [header, value] of Object.entries(headers)) {
         if (!filter(header, phase)) continue
         const scrubbed = redaction.scrub(value)
@@ -56,15 +70,15 @@ export const around = (
       }
       return out
     }
-    let response: HttpClientResponse.HttpClientResponse | undefined
-    const options = { kind: "client" as const, attributes: { ...attributes, ...headerAttributes("request", request.headers) } }
+    let response: Answer | undefined
+    const options = { kind: "client" as const, attributes: anyHeader ? { ...attributes, ...headerAttributes("request", request.headers) } : attributes }
     const traced = Effect.useSpan(name, options, (span) => {
       const outgoing = propagate ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span)) : request
       return send(outgoing).pipe(
         Effect.tap((answer) =>
           Effect.sync(() => {
-            span.attribute("http.response.status_code", answer.status)
-            for (const [key, value] of Object.entries(headerAttributes("response", answer.headers))) span.attribute(key, value)
+            span.attribute("http.response.status_code", answer.response.status)
+            if (anyHeader) for (const [key, value] of Object.entries(headerAttributes("response", answer.headers))) span.attribute(key, value)
           })
         ),
         Effect.tapError((error) => Effect.sync(() => span.attribute("error.type", error.reason._tag))),

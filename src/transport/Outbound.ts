@@ -21,7 +21,9 @@ export const unsafeHeader = (
   request: HttpClientRequest.HttpClientRequest,
   context: { readonly requestIdHeader: string | undefined; readonly apiKey: Redacted.Redacted<string> | undefined }
 ): LlmError.InvalidRequest | undefined => {
-  for (const [name, value] of Object.entries(request.headers)) {
+  const headers = request.headers
+  for (const name in headers) {
+    const value = headers[name]!
     const problem = HeaderSafety.nameProblem(name) ?? HeaderSafety.valueProblem(value)
     if (problem === undefined) continue
     const field = name === context.requestIdHeader
@@ -66,8 +68,12 @@ export const execute = (
  *
  * @since 0.1.0
  */
-export const redirected = (response: HttpClientResponse.HttpClientResponse, scrub: (text: string) => string): LlmError.InvalidResponse => {
-  const location = response.headers["location"]
+export const redirected = (
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Readonly<Record<string, string>>,
+  scrub: (text: string) => string
+): LlmError.InvalidResponse => {
+  const location = headers["location"]
   let target = location === undefined ? "no Location" : "an unreadable Location"
   if (location !== undefined) {
     try {

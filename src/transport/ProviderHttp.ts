@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Clock, Effect, type Redacted, type Result, Schema, Stream } from "effect"
-import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { HttpClient, type HttpClientError, HttpClientRequest } from "effect/http"
 import * as LlmError from "../LlmError.ts"
 import * as Body from "./Body.ts"
 import * as Classify from "./Classify.ts"
@@ -259,20 +259,27 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return ClientSpan.around(request, attributes, redaction, (outgoing) =>
       Outbound.execute(client, outgoing, secretHeaders).pipe(
         Effect.mapError((error) => transportError(call, error, "send")),
-        Effect.tap((response) => call.onHeaders === undefined ? Effect.void : call.onHeaders(response.headers)),
-        Effect.flatMap((response) => {
-          if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
-          if (response.status >= 300 && response.status < 400) {
-            const extra = { status: response.status, providerRequestId: providerRequestId(response.headers) }
-            return Effect.andThen(Body.discard(response), Effect.fail(fail(call, Outbound.redirected(response, scrub), extra)))
-          }
-          return failure(call, response)
+        Effect.flatMap((response): Effect.Effect<ClientSpan.Answer, LlmError.LlmError> => {
+          // Read once: effect/http builds the record anew on every `headers` access.
+          const answer = { response, headers: response.headers }
+          const checked = checkStatus(call, answer)
+          return call.onHeaders === undefined ? checked : Effect.andThen(call.onHeaders(answer.headers), checked)
         })
       ))
   }
 
+  const checkStatus = (call: CallContext, answer: ClientSpan.Answer): Effect.Effect<ClientSpan.Answer, LlmError.LlmError> => {
+    const { headers, response } = answer
+    if (response.status >= 200 && response.status < 300) return Effect.succeed(answer)
+    if (response.status >= 300 && response.status < 400) {
+      const extra = { status: response.status, providerRequestId: providerRequestId(headers) }
+      return Effect.andThen(Body.discard(response), Effect.fail(fail(call, Outbound.redirected(response, headers, scrub), extra)))
+    }
+    return failure(call, answer)
+  }
+
   // An error body is read only as far as classifying it needs.
-  const failure = (call: CallContext, response: HttpClientResponse.HttpClientResponse) =>
+  const failure = (call: CallContext, { headers, response }: ClientSpan.Answer) =>
     Effect.flatMap(
       Body.readText(response.stream, Math.min(maxResponseBytes, Body.ERROR_BODY_BYTES)).pipe(
         Effect.map((read) => read.text),
@@ -281,9 +288,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       (body) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.fail(
-            fail(call, classify({ status: response.status, headers: response.headers, body }, now), {
+            fail(call, classify({ status: response.status, headers, body }, now), {
               status: response.status,
-              providerRequestId: providerRequestId(response.headers)
+              providerRequestId: providerRequestId(headers)
             })
           ))
     )
@@ -294,11 +301,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   }
 
   const json: ProviderHttp["json"] = (spec, call, schema, accepts) =>
-    Effect.flatMap(send(spec, call), (response) => {
-      const extra = { status: response.status, providerRequestId: providerRequestId(response.headers) }
+    Effect.flatMap(send(spec, call), ({ headers, response }) => {
+      const extra = { status: response.status, providerRequestId: providerRequestId(headers) }
       const invalid = (text: string, detail: string) =>
         fail(call, new LlmError.InvalidResponse({ detail, snippet: snippet(text) }), extra)
-      const declared = Number(response.headers["content-length"])
+      const declared = Number(headers["content-length"])
       const tooLarge = () =>
         fail(call, new LlmError.InvalidResponse({ detail: `response body larger than maxResponseBytes (${maxResponseBytes} bytes)` }), extra)
       // A declared size over the cap fails before one byte is read.
@@ -328,18 +335,18 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         Effect.map((body) => ({
           body,
           status: response.status,
-          headers: response.headers,
+          headers,
           providerRequestId: extra.providerRequestId
         }))
       )
     })
 
   const stream: ProviderHttp["stream"] = (spec, call) =>
-    Effect.map(send(spec, call), (response) => ({
+    Effect.map(send(spec, call), ({ headers, response }) => ({
       body: Stream.mapError(response.stream, (error) => transportError(call, error, "body")),
       status: response.status,
-      headers: response.headers,
-      providerRequestId: providerRequestId(response.headers)
+      headers,
+      providerRequestId: providerRequestId(headers)
     }))
 
   const eventTooLarge = (call: CallContext, reply: { readonly providerRequestId: string | undefined }) =>
