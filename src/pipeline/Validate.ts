@@ -9,6 +9,8 @@ import { Duration, Effect, Result, Schema, SchemaIssue } from "effect"
 import { CallOptionsSchema, type CallOptions, type Priority } from "../domain/CallOptions.ts"
 import { ChatRequest, type ChatRequestInput } from "../domain/Chat.ts"
 import { EmbedRequest, type EmbedRequestInput } from "../domain/Embedding.ts"
+import { AssistantMessage, ToolMessage, UserMessage } from "../domain/Message.ts"
+import * as Trusted from "../internal/Trusted.ts"
 import * as LlmError from "../LlmError.ts"
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -46,15 +48,78 @@ const decodeOptions = Schema.decodeUnknownResult(CallOptionsSchema)
 export const chatRequest = (provider: string, input: ChatRequestInput): Effect.Effect<ChatRequest, LlmError.LlmError> =>
   Effect.suspend(() => Effect.fromResult(chatRequestResult(provider, input)))
 
+// The common request, checked by hand: a plain object of the scalar
+// fields, with messages that are already message instances (validated by
+// their constructors, like a `ChatRequest` instance above). The check is
+// one-sided: whatever it accepts, the Schema accepts and decodes to an equal
+// request (pinned by a property test); anything else (tools, a response
+// format, plain-object messages, a value out of range) goes to the Schema,
+// which names the field. Arrays are copied, so a caller changing theirs
+// while the call waits changes nothing.
+const isMessage = (value: unknown) =>
+  value instanceof UserMessage || value instanceof AssistantMessage || value instanceof ToolMessage
+const within = (value: unknown, minimum: number, maximum: number) =>
+  typeof value === "number" && value >= minimum && value <= maximum
+const isPositiveInt = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 1
+const isNonEmptyString = (value: unknown) => typeof value === "string" && value.length > 0
+const scalar: Record<string, (value: unknown) => boolean> = {
+  model: isNonEmptyString,
+  system: (value) => typeof value === "string",
+  parallelToolCalls: (value) => typeof value === "boolean",
+  temperature: (value) => within(value, 0, 2),
+  topP: (value) => within(value, 0, 1),
+  topK: isPositiveInt,
+  maxTokens: isPositiveInt,
+  seed: Number.isSafeInteger,
+  presencePenalty: (value) => within(value, -2, 2),
+  frequencyPenalty: (value) => within(value, -2, 2),
+  user: (value) => typeof value === "string"
+}
+
+/**
+ * The request built at once when the hand check accepts `input`; otherwise
+ * nothing (the Schema decides).
+ *
+ * @since 0.1.0
+ */
+export const plainChatRequest = (input: unknown): ChatRequest | undefined => {
+  if (typeof input !== "object" || input === null || Object.getPrototypeOf(input) !== Object.prototype) return undefined
+  const fields = input as Record<string, unknown>
+  let messages: ReadonlyArray<unknown> | undefined
+  let stop: ReadonlyArray<unknown> | undefined
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) return undefined
+    const value = fields[key]
+    if (key === "messages") {
+      if (!Array.isArray(value) || value.length === 0 || !value.every(isMessage)) return undefined
+      messages = value
+    } else if (key === "stop") {
+      if (!Array.isArray(value) || !value.every(isNonEmptyString)) return undefined
+      stop = value
+    } else {
+      const check = scalar[key]
+      if (check === undefined || !Object.hasOwn(scalar, key) || !check(value)) return undefined
+    }
+  }
+  if (messages === undefined) return undefined
+  return Trusted.make(ChatRequest, {
+    ...(fields as ConstructorParameters<typeof ChatRequest>[0]),
+    messages: messages.slice() as ChatRequest["messages"],
+    ...(stop === undefined ? {} : { stop: stop.slice() as Array<string> })
+  })
+}
+
 /**
  * Validates a chat request, synchronously.
  *
  * @since 0.1.0
  */
-export const chatRequestResult = (provider: string, input: ChatRequestInput): Result.Result<ChatRequest, LlmError.LlmError> =>
-  input instanceof ChatRequest
-    ? Result.succeed(input)
-    : Result.mapError(decodeChat(input), (error) => invalid(provider, undefined, error))
+export const chatRequestResult = (provider: string, input: ChatRequestInput): Result.Result<ChatRequest, LlmError.LlmError> => {
+  if (input instanceof ChatRequest) return Result.succeed(input)
+  const plain = plainChatRequest(input)
+  if (plain !== undefined) return Result.succeed(plain)
+  return Result.mapError(decodeChat(input), (error) => invalid(provider, undefined, error))
+}
 
 /**
  * Validates an embedding request; bare text(s) are accepted.
