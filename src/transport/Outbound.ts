@@ -11,6 +11,9 @@ import { FetchHttpClient, Headers, type HttpClient, type HttpClientError, type H
 import * as LlmError from "../LlmError.ts"
 import * as HeaderSafety from "./HeaderSafety.ts"
 
+const carriesKey = (value: string, key: Redacted.Redacted<string> | undefined) =>
+  key !== undefined && value.includes(Redacted.value(key))
+
 /**
  * The last guard before fetch: a value fetch would refuse is the caller's
  * mistake (not a network fault to retry), named by its field.
@@ -19,16 +22,26 @@ import * as HeaderSafety from "./HeaderSafety.ts"
  */
 export const unsafeHeader = (
   request: HttpClientRequest.HttpClientRequest,
-  context: { readonly requestIdHeader: string | undefined; readonly apiKey: Redacted.Redacted<string> | undefined }
+  context: { readonly requestIdHeader: string | undefined; readonly apiKey: Redacted.Redacted<string> | undefined },
+  passed?: Map<string, string>
 ): LlmError.InvalidRequest | undefined => {
   const headers = request.headers
   for (const name in headers) {
     const value = headers[name]!
+    if (passed !== undefined && passed.get(name) === value) continue
     const problem = HeaderSafety.nameProblem(name) ?? HeaderSafety.valueProblem(value)
-    if (problem === undefined) continue
+    if (problem === undefined) {
+      // A header that is the same on every request (not the per-call id) is
+      // checked once; one carrying the key is not kept (no secret in clear here).
+      if (passed !== undefined && name !== context.requestIdHeader && !carriesKey(value, context.apiKey)) {
+        if (passed.size >= 256) passed.clear()
+        passed.set(name, value)
+      }
+      continue
+    }
     const field = name === context.requestIdHeader
       ? "options.requestId"
-      : context.apiKey !== undefined && value.includes(Redacted.value(context.apiKey))
+      : carriesKey(value, context.apiKey)
       ? "apiKey"
       : `headers.${name}`
     return new LlmError.InvalidRequest({ field, detail: `header ${name} ${problem}` })

@@ -251,9 +251,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return known
   }
 
+  // Header name/value pairs that passed the check (the same on every request: keys, versions, accept).
+  const passedHeaders = new Map<string, string>()
   const send = (spec: RequestSpec, call: CallContext) => {
     const request = build(spec, call)
-    const unsafe = Outbound.unsafeHeader(request, { requestIdHeader: options.requestIdHeader, apiKey: call.apiKey })
+    const unsafe = Outbound.unsafeHeader(request, { requestIdHeader: options.requestIdHeader, apiKey: call.apiKey }, passedHeaders)
     if (unsafe !== undefined) return Effect.fail(fail(call, unsafe))
     const attributes = Outbound.spanAttributes(request, { provider: options.provider, ...call }, scrub, urlOf(request))
     return ClientSpan.around(request, attributes, redaction, (outgoing) =>

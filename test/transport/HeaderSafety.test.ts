@@ -6,10 +6,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Schema } from "effect"
-import { FetchHttpClient } from "effect/http"
+import { FetchHttpClient, HttpClientRequest } from "effect/http"
 import * as fc from "fast-check"
 import { Anthropic, Message, OpenAi } from "../../src/index.ts"
 import * as HeaderSafety from "../../src/transport/HeaderSafety.ts"
+import * as Outbound from "../../src/transport/Outbound.ts"
 import * as ProviderHttp from "../../src/transport/ProviderHttp.ts"
 import * as FakeServer from "../support/FakeServer.ts"
 import * as OpenAiFixtures from "../support/OpenAiFixtures.ts"
@@ -140,5 +141,23 @@ describe("HeaderSafety.valueProblem", () => {
       }),
       { numRuns: 5000 }
     )
+  })
+})
+
+describe("Outbound.unsafeHeader with its cache of passed headers", () => {
+  it("checks a header once per value, never keeps one carrying the key, and checks the request id every time", () => {
+    const key = Redacted.make("sk-cache-test-000")
+    const passed = new Map<string, string>()
+    const context = { requestIdHeader: "x-request-id", apiKey: key }
+    const request = (id: string) =>
+      HttpClientRequest.post("http://x.invalid/v1").pipe(
+        HttpClientRequest.setHeaders({ "x-request-id": id, "anthropic-version": "2023-06-01", authorization: `Bearer ${Redacted.value(key)}` })
+      )
+    assert.isUndefined(Outbound.unsafeHeader(request("req_1"), context, passed))
+    assert.deepStrictEqual([...passed.keys()], ["anthropic-version"])
+    // The same backend, later, with a request id fetch would refuse: still caught, named.
+    const bad = Outbound.unsafeHeader(request("req\n2"), context, passed)
+    assert.strictEqual(bad?.field, "options.requestId")
+    assert.isFalse([...passed.values()].some((value) => value.includes(Redacted.value(key))))
   })
 })
