@@ -74,19 +74,19 @@ export const around = (
     const options = { kind: "client" as const, attributes: anyHeader ? { ...attributes, ...headerAttributes("request", request.headers) } : attributes }
     const traced = Effect.useSpan(name, options, (span) => {
       const outgoing = propagate ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span)) : request
-      return send(outgoing).pipe(
-        Effect.tap((answer) =>
-          Effect.sync(() => {
-            span.attribute("http.response.status_code", answer.response.status)
-            if (anyHeader) for (const [key, value] of Object.entries(headerAttributes("response", answer.headers))) span.attribute(key, value)
-          })
-        ),
-        Effect.tapError((error) => Effect.sync(() => span.attribute("error.type", error.reason._tag))),
-        // The span's exit must not carry the response: it holds the request.
-        Effect.map((answer) => {
+      return Effect.matchEffect(send(outgoing), {
+        onSuccess: (answer) => {
+          span.attribute("http.response.status_code", answer.response.status)
+          if (anyHeader) for (const [key, value] of Object.entries(headerAttributes("response", answer.headers))) span.attribute(key, value)
+          // The span's exit must not carry the response: it holds the request.
           response = answer
-        })
-      )
+          return Effect.void
+        },
+        onFailure: (error) => {
+          span.attribute("error.type", error.reason._tag)
+          return Effect.fail(error)
+        }
+      })
     })
     return Effect.flatMap(
       Effect.provideService(traced, HttpClient.TracerDisabledWhen, constTrue),

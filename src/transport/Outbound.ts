@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option, Redacted } from "effect"
+import { Context, Effect, Redacted } from "effect"
 import { FetchHttpClient, Headers, type HttpClient, type HttpClientError, type HttpClientRequest, type HttpClientResponse } from "effect/http"
 import * as LlmError from "../LlmError.ts"
 import * as HeaderSafety from "./HeaderSafety.ts"
@@ -64,15 +64,14 @@ export const execute = (
   request: HttpClientRequest.HttpClientRequest,
   secretHeaders: ReadonlyArray<string>
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
-  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) => {
+  Effect.withFiber((fiber) => {
     const manual = Effect.provideService(client.execute(request), FetchHttpClient.RequestInit, {
-      ...Option.getOrUndefined(init),
+      ...Context.getOrUndefined(fiber.context, FetchHttpClient.RequestInit),
       redirect: "manual"
     })
     return secretHeaders.length === 0
       ? manual
-      : Effect.flatMap(Headers.CurrentRedactedNames, (names) =>
-        Effect.provideService(manual, Headers.CurrentRedactedNames, [...names, ...secretHeaders]))
+      : Effect.provideService(manual, Headers.CurrentRedactedNames, [...fiber.getRef(Headers.CurrentRedactedNames), ...secretHeaders])
   })
 
 /**
