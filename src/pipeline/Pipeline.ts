@@ -152,6 +152,9 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     }
   })
   const keyAccess = KeyAccess.make(name, keys, policy, recorder, budget, store)
+  // A call's token estimate feeds only token buckets: with none configured it is never read, and
+  // not computing it spares a JSON rendering of every prompt.
+  const countsTokens = policy.tokensPerMinute !== undefined || keys.some((key) => key.tokensPerMinute !== undefined)
 
   const capabilities: Capabilities = {
     chat: provider.chat !== undefined,
@@ -316,7 +319,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
           request,
           resolved,
           model,
-          cost: chatCost(request)
+          cost: countsTokens ? chatCost(request) : 0
         }))))
 
   const chatAttempt = attemptOf<ChatResponse>(chatSpec, (request, context) => provider.chat!(request as ChatRequest, context))
@@ -342,7 +345,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
             request,
             resolved,
             model,
-            cost: RateLimiter.estimate(request.input.reduce((n, text) => n + text.length, 0), 0)
+            cost: countsTokens ? RateLimiter.estimate(request.input.reduce((n, text) => n + text.length, 0), 0) : 0
           }))), embedAttempt, Spans.ofEmbedResponse))
   }
 
