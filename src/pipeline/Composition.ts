@@ -13,6 +13,7 @@
 import { Effect, Exit, Stream } from "effect"
 import type { LlmError } from "../LlmError.ts"
 import type { CallContext } from "../transport/ProviderHttp.ts"
+import { failureOf } from "./Attempt.ts"
 import type { Budget, Call } from "./Call.ts"
 import type { Ticket } from "./CircuitBreaker.ts"
 import type { Leased } from "./KeyAccess.ts"
@@ -106,7 +107,13 @@ export const make = (stages: Stages): Composed => {
   const effectShape: Shape<"effect"> = {
     all: Stage.effectAll,
     stage: Stage.effect,
-    retry: (call, ticket, first, next, settle) => Retry.effect(policy, budget, hooks, call, ticket, first, next, settle),
+    // The first attempt's key goes back in its own exit handler (uninterruptibly, told the failure),
+    // so no interruption between the failure and the retry rule can skip the key's reaction.
+    retry: (call, ticket, first, next, settle) =>
+      Retry.effect(policy, budget, hooks, call, ticket, Effect.onExit(first, (exit) => {
+        const error = failureOf(exit)
+        return error === undefined ? Effect.void : settle(error)
+      }), next, settle),
     suspend: Effect.suspend
   }
   const streamShape: Shape<"stream"> = {
