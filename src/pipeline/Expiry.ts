@@ -26,11 +26,10 @@ export interface Timed {
  * @since 0.1.0
  */
 export interface Expiry<T extends Timed> {
-  /** Starts timing `item` (its `expiresAt` set). */
-  readonly add: (item: T) => Effect.Effect<void>
   /**
-   * `add`, done at once but for starting the sweeper when `item` is now the
-   * earliest: that effect comes back, to run uninterruptibly right after.
+   * Starts timing `item` (its `expiresAt` set), at once but for starting the
+   * sweeper when `item` is now the earliest: that effect comes back, to run
+   * uninterruptibly right after.
    */
   readonly addNow: (item: T) => Effect.Effect<void> | undefined
   /** Stops timing `item` (it stopped waiting). */
@@ -125,7 +124,5 @@ export const make = <T extends Timed>(expire: (item: T) => void): Expiry<T> => {
       sleeper = fiber
     })
   }
-  const add = (item: T): Effect.Effect<void> => Effect.suspend(() => addNow(item) ?? Effect.void)
-
-  return { add, addNow, remove }
+  return { addNow, remove }
 }

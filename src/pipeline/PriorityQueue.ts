@@ -1,6 +1,6 @@
 /**
- * Admission of calls to a backend: a bounded priority queue in front of a
- * `Semaphore` of concurrency permits. A call leaves the queue only when a
+ * Admission of calls to a backend: a bounded priority queue in front of the
+ * backend's concurrency permits. A call leaves the queue only when a
  * permit is free, so under load priority decides the order of work: high
  * before normal before low, FIFO within a level, and each `agingInterval` a
  * call waits lifts it one level so low calls cannot starve.

@@ -267,17 +267,9 @@ export class Recorder {
     this.fixed.queueWait.updateUnsafe(waitMs, context)
   }
 
-  queued(waitMs: number): Effect.Effect<void> {
-    return updating((context) => this.queuedNow(context, waitMs))
-  }
-
   gaugesNow(context: Context.Context<never>, depth: number, inFlight: number): void {
     this.fixed.queueDepth.updateUnsafe(depth, context)
     this.fixed.inFlight.updateUnsafe(inFlight, context)
-  }
-
-  gauges(depth: number, inFlight: number): Effect.Effect<void> {
-    return updating((context) => this.gaugesNow(context, depth, inFlight))
   }
 
   retry(model: string | undefined, reason: string, delayMs: number): Effect.Effect<void> {
@@ -291,10 +283,6 @@ export class Recorder {
 
   keyAttemptNow(context: Context.Context<never>, key: string, reason: string | undefined): void {
     this.at(metrics.keyAttempts, keyOutcomeReason, key, reason === undefined ? "success" : "failure", reason).updateUnsafe(1, context)
-  }
-
-  keyAttempt(key: string, reason: string | undefined): Effect.Effect<void> {
-    return updating((context) => this.keyAttemptNow(context, key, reason))
   }
 
   firstContent(model: string | undefined, ms: number): Effect.Effect<void> {

@@ -17,23 +17,6 @@ const deadlinePassed = (after: Duration.Duration) =>
   new Timeout({ phase: "total", after, detail: "the call's deadline passed" })
 
 /**
- * Fails `effect` with `Timeout { phase }` when it runs longer than `after`.
- *
- * @since 0.1.0
- */
-export const effect = <A, E>(
-  self: Effect.Effect<A, E>,
-  phase: TimeoutPhase,
-  after: Duration.Duration,
-  fail: (reason: Timeout) => E
-): Effect.Effect<A, E> =>
-  TimerRace.timeoutOrElse(
-    self,
-    after,
-    () => Effect.fail(fail(new Timeout({ phase, after, detail: `no result within ${Duration.format(after)}` })))
-  )
-
-/**
  * What an attempt's clocks need of its call: the deadline, and where to say
  * that the deadline cut it.
  *
