@@ -1,8 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type { Priority } from "../../src/domain/CallOptions.ts"
 import { Message } from "../../src/index.ts"
+import * as LlmError from "../../src/LlmError.ts"
+import * as Call from "../../src/pipeline/Call.ts"
+import * as PriorityQueue from "../../src/pipeline/PriorityQueue.ts"
+import * as Stage from "../../src/pipeline/Stage.ts"
 import * as Harness from "../support/pipeline.ts"
 import * as Scripted from "../support/ScriptedProvider.ts"
 
@@ -155,5 +159,54 @@ describe("priority queue", () => {
       assert.strictEqual(after.text, "after")
       assert.deepStrictEqual(scripted.requestIds, ["stream", "after"])
       assert.strictEqual((yield* backend.monitor.stats).interrupted_requests, 1)
+    }))
+})
+
+describe("the admission stage alone (outside a sequence: its own acquire and cleanup)", () => {
+  const call = (requestId: string) =>
+    Call.make({
+      requestId,
+      model: "m",
+      request: undefined,
+      operation: "chat",
+      streaming: false,
+      priority: "normal",
+      pinned: undefined,
+      sessionId: undefined,
+      cost: 0,
+      start: 0,
+      deadlineAt: Infinity,
+      maxRetries: 0
+    })
+  const make = Effect.gen(function*() {
+    const queue = yield* PriorityQueue.make({
+      budget: { capMs: 60_000, minAttemptMs: 0 },
+      fail: (_, reason) => LlmError.make("q", reason),
+      maxConcurrent: 1,
+      capacity: 10,
+      whenFull: "reject",
+      agingInterval: Duration.seconds(10)
+    })
+    let granted = 0
+    const stage = PriorityQueue.stage(queue, { acquired: () => void granted++, released: () => undefined })
+    return { queue, stage, granted: () => granted }
+  })
+
+  it.effect("waits for the permit, leaves the queue when interrupted, and passes the permit on", () =>
+    Effect.gen(function*() {
+      const { queue, stage, granted } = yield* make
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.forkChild(Stage.effect(stage, call("holder"), () => Deferred.await(gate)))
+      yield* Effect.yieldNow
+      const gone = yield* Effect.forkChild(Stage.effect(stage, call("gone"), () => Effect.void))
+      const next = yield* Effect.forkChild(Stage.effect(stage, call("next"), () => Effect.succeed("ran")))
+      yield* Effect.yieldNow
+      assert.deepStrictEqual([queue.inFlight(), queue.depth()], [1, 2])
+      yield* Fiber.interrupt(gone)
+      assert.strictEqual(queue.depth(), 1)
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual(yield* Fiber.join(next), "ran")
+      yield* Fiber.join(holder)
+      assert.deepStrictEqual([queue.inFlight(), queue.depth(), granted()], [0, 0, 2])
     }))
 })
