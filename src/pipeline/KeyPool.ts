@@ -209,14 +209,17 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options, shared?: 
     return { name: chosen.config.name, value: chosen.config.value, model: request.model ?? "" }
   }
 
+  // The keys a request may use at all: the pinned one, or those allowed its model.
+  const isCandidate = (e: KeyEntry.Entry, request: Request) =>
+    request.pinned === undefined
+      ? e.config.models === undefined || request.model === undefined || e.config.models.includes(request.model)
+      : e.config.name === request.pinned
+  const isReady = (e: KeyEntry.Entry, request: Request, now: number) => holding(e, request, now) === undefined && hasRoom(e)
+
   // The first part of `decide` with every way out but "a key is ready" left to it.
   const take: KeyPool["take"] = (request, now, accepts) => {
     if (mirror !== undefined) return undefined
-    const ready = entries.filter((e) =>
-      (request.pinned === undefined ? e.config.models === undefined || request.model === undefined || e.config.models.includes(request.model)
-        : e.config.name === request.pinned) &&
-      serves(e, request.model, now) && holding(e, request, now) === undefined && hasRoom(e)
-    )
+    const ready = entries.filter((e) => isCandidate(e, request) && serves(e, request.model, now) && isReady(e, request, now))
     if (ready.length === 0 || !ready.every((e) => accepts(e.config.name))) return undefined
     return lease(pick(ready, request.sessionId), request)
   }
@@ -224,9 +227,7 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options, shared?: 
   const acquire: KeyPool["acquire"] = (request, waits = standalone) => {
     let busyUntil: number | undefined
     const decide: Effect.Effect<Lease, LlmError.Reason> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const candidates = request.pinned === undefined
-        ? entries.filter((e) => e.config.models === undefined || request.model === undefined || e.config.models.includes(request.model))
-        : entries.filter((e) => e.config.name === request.pinned)
+      const candidates = entries.filter((e) => isCandidate(e, request))
       if (candidates.length === 0) {
         return Effect.fail(
           request.pinned === undefined
@@ -241,7 +242,7 @@ export const make = (keys: ReadonlyArray<KeyConfig>, options: Options, shared?: 
       if (usable.length === 0) {
         return Effect.fail(new LlmError.Unauthorized({ detail: `no usable key: ${describe(now, candidates, request)}` }))
       }
-      const ready = usable.filter((e) => holding(e, request, now) === undefined && hasRoom(e))
+      const ready = usable.filter((e) => isReady(e, request, now))
       if (ready.length > 0) return Effect.succeed(lease(pick(ready, request.sessionId), request))
       // Every usable key is cooling or full.
       let soonest = Infinity

@@ -4,7 +4,6 @@ import { TestClock } from "effect/testing"
 import type { Priority } from "../../src/domain/CallOptions.ts"
 import { Message } from "../../src/index.ts"
 import * as LlmError from "../../src/LlmError.ts"
-import * as Call from "../../src/pipeline/Call.ts"
 import * as PriorityQueue from "../../src/pipeline/PriorityQueue.ts"
 import * as Stage from "../../src/pipeline/Stage.ts"
 import * as Harness from "../support/pipeline.ts"
@@ -163,21 +162,6 @@ describe("priority queue", () => {
 })
 
 describe("the admission stage alone (outside a sequence: its own acquire and cleanup)", () => {
-  const call = (requestId: string) =>
-    Call.make({
-      requestId,
-      model: "m",
-      request: undefined,
-      operation: "chat",
-      streaming: false,
-      priority: "normal",
-      pinned: undefined,
-      sessionId: undefined,
-      cost: 0,
-      start: 0,
-      deadlineAt: Infinity,
-      maxRetries: 0
-    })
   const make = Effect.gen(function*() {
     const queue = yield* PriorityQueue.make({
       budget: { capMs: 60_000, minAttemptMs: 0 },
@@ -196,10 +180,10 @@ describe("the admission stage alone (outside a sequence: its own acquire and cle
     Effect.gen(function*() {
       const { queue, stage, granted } = yield* make
       const gate = yield* Deferred.make<void>()
-      const holder = yield* Effect.forkChild(Stage.effect(stage, call("holder"), () => Deferred.await(gate)))
+      const holder = yield* Effect.forkChild(Stage.effect(stage, Harness.call("holder"), () => Deferred.await(gate)))
       yield* Effect.yieldNow
-      const gone = yield* Effect.forkChild(Stage.effect(stage, call("gone"), () => Effect.void))
-      const next = yield* Effect.forkChild(Stage.effect(stage, call("next"), () => Effect.succeed("ran")))
+      const gone = yield* Effect.forkChild(Stage.effect(stage, Harness.call("gone"), () => Effect.void))
+      const next = yield* Effect.forkChild(Stage.effect(stage, Harness.call("next"), () => Effect.succeed("ran")))
       yield* Effect.yieldNow
       assert.deepStrictEqual([queue.inFlight(), queue.depth()], [1, 2])
       yield* Fiber.interrupt(gone)

@@ -6,24 +6,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Scheduler } from "effect"
 import * as LlmError from "../../src/LlmError.ts"
-import * as Call from "../../src/pipeline/Call.ts"
 import * as Stage from "../../src/pipeline/Stage.ts"
+import * as Harness from "../support/pipeline.ts"
 
-const newCall = () =>
-  Call.make({
-    requestId: "req_1",
-    model: "m",
-    request: undefined,
-    operation: "chat",
-    streaming: false,
-    priority: "normal",
-    pinned: undefined,
-    sessionId: undefined,
-    cost: 1,
-    start: 0,
-    deadlineAt: Infinity,
-    maxRetries: 0
-  })
+const newCall = () => Harness.call()
 
 const fault = LlmError.make("test", new LlmError.Overloaded({ detail: "no" }))
 

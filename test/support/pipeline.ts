@@ -1,5 +1,6 @@
 import { type Duration, Effect, Exit } from "effect"
 import { TestClock } from "effect/testing"
+import * as Call from "../../src/pipeline/Call.ts"
 import * as Pipeline from "../../src/pipeline/Pipeline.ts"
 import * as Policy from "../../src/pipeline/Policy.ts"
 import * as Scripted from "./ScriptedProvider.ts"
@@ -32,3 +33,20 @@ export const settle = <A, E>(effect: Effect.Effect<A, E>, step: Duration.Input =
   })
 
 export const isFailure = Exit.isFailure
+
+/** A fresh call record, for tests of single stages (no deadline, no retries, normal priority). */
+export const call = (requestId = "req_1"): Call.Call =>
+  Call.make({
+    requestId,
+    model: "m",
+    request: undefined,
+    operation: "chat",
+    streaming: false,
+    priority: "normal",
+    pinned: undefined,
+    sessionId: undefined,
+    cost: 1,
+    start: 0,
+    deadlineAt: Infinity,
+    maxRetries: 0
+  })
