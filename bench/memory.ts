@@ -48,18 +48,27 @@ const perWaiter = <E>(wait: Effect.Effect<unknown, E>, ready: Effect.Effect<bool
     return (after - before) / QUEUED
   })
 
+/**
+ * A backend whose one permit a call holds forever (room for `waiting`
+ * more in its queue): the call holding it, and the backend.
+ */
+export const saturated = (waiting: number) =>
+  Effect.gen(function*() {
+    const gate = yield* Deferred.make<void>()
+    const blocking: Provider = { provider: "memory", chat: () => Effect.as(Deferred.await(gate), response) }
+    const policy = yield* Policy.make("memory", { maxConcurrentRequests: 1, queueSize: waiting + 10 })
+    const queued = yield* Pipeline.make(blocking, { model: "m", policy })
+    const holder = yield* Effect.forkChild(queued.chat(request))
+    while ((yield* queued.monitor.stats).in_flight < 1) yield* Effect.yieldNow
+    return { holder, queued }
+  })
+
 const queueCost = Effect.gen(function*() {
   const bare = yield* Deferred.make<void>()
   let started = 0
   const fiber = yield* perWaiter(Effect.andThen(Effect.sync(() => started++), Deferred.await(bare)), Effect.sync(() => started === QUEUED))
 
-  // One call holds the only permit forever, the rest wait.
-  const gate = yield* Deferred.make<void>()
-  const blocking: Provider = { provider: "memory", chat: () => Effect.as(Deferred.await(gate), response) }
-  const policy = yield* Policy.make("memory", { maxConcurrentRequests: 1, queueSize: QUEUED + 10 })
-  const queued = yield* Pipeline.make(blocking, { model: "m", policy })
-  const holder = yield* Effect.forkChild(queued.chat(request))
-  while ((yield* queued.monitor.stats).in_flight < 1) yield* Effect.yieldNow
+  const { holder, queued } = yield* saturated(QUEUED)
   const call = yield* perWaiter(queued.chat(request), Effect.map(queued.monitor.stats, (s) => s.queue_depth === QUEUED))
   yield* Fiber.interrupt(holder)
   return { call, fiber }

@@ -1,18 +1,15 @@
 // Scratch: what a queued call is made of (heap snapshot diff with QUEUED calls waiting):
-// `node scripts/run.mjs node --expose-gc --import tsx bench/loopback/queueheap.mts`
+// `node scripts/run.mjs node --expose-gc --experimental-transform-types --no-warnings bench/loopback/queueheap.mts`
+// (BARE=1: the same for bare fibers waiting on a Deferred, the baseline)
 import { Deferred, Effect, Fiber } from "effect"
 import { writeHeapSnapshot } from "node:v8"
 import { readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { ChatRequest, ChatResponse } from "../../src/domain/Chat.ts"
-import * as Content from "../../src/domain/Content.ts"
+import { ChatRequest } from "../../src/domain/Chat.ts"
 import * as Message from "../../src/domain/Message.ts"
-import * as Pipeline from "../../src/pipeline/Pipeline.ts"
-import * as Policy from "../../src/pipeline/Policy.ts"
-import type { Provider } from "../../src/pipeline/Provider.ts"
+import * as Memory from "../memory.ts"
 const QUEUED = 10000
 const request = new ChatRequest({ model: "m", messages: [Message.user("Hi")] })
-const response = new ChatResponse({ provider: "memory", model: "m", content: [Content.text("ok")], finishReason: "stop" })
 const summarize = (file: string) => {
   const snap = JSON.parse(readFileSync(file, "utf8"))
   const f = snap.snapshot.meta.node_fields as Array<string>; const types = snap.snapshot.meta.node_types[0] as Array<string>
@@ -26,12 +23,7 @@ const summarize = (file: string) => {
   return m
 }
 const program = Effect.gen(function*() {
-  const gate = yield* Deferred.make<void>()
-  const blocking: Provider = { provider: "memory", chat: () => Effect.as(Deferred.await(gate), response) }
-  const policy = yield* Policy.make("memory", { maxConcurrentRequests: 1, queueSize: QUEUED + 10 })
-  const queued = yield* Pipeline.make(blocking, { model: "m", policy })
-  const holder = yield* Effect.forkChild(queued.chat(request))
-  while ((yield* queued.monitor.stats).in_flight < 1) yield* Effect.yieldNow
+  const { holder, queued } = yield* Memory.saturated(QUEUED)
   for (let i = 0; i < 100; i++) yield* Effect.yieldNow
   ;(globalThis as any).gc?.()
   const a = writeHeapSnapshot(`${tmpdir()}/queued-0.heapsnapshot`)
