@@ -17,6 +17,7 @@ import * as Message from "../domain/Message.ts"
 import type { ModelInfo } from "../domain/Model.ts"
 import * as ResponseFormat from "../domain/ResponseFormat.ts"
 import * as Tool from "../domain/Tool.ts"
+import * as Trusted from "../internal/Trusted.ts"
 import * as LlmError from "../LlmError.ts"
 import * as Validate from "../pipeline/Validate.ts"
 
@@ -111,7 +112,6 @@ export const EmbeddingsRequest = Schema.Struct({
   user: Schema.optionalKey(Schema.String)
 })
 
-const decodeChat = Schema.decodeUnknownEffect(ChatCompletionRequest)
 const decodeEmbeddings = Schema.decodeUnknownEffect(EmbeddingsRequest)
 
 const invalid = (field: string, detail: string) =>
@@ -129,17 +129,17 @@ const image = (url: string, detail: Content.ImageDetail | undefined): Content.Im
 // schema lets through but the domain refuses (an empty content array, a tool
 // name with a space, a data: URL that is not base64) is the client's error,
 // named by its wire field: `at` exactly, or `at` followed by the domain path
-// where the two agree.
-const construct = <A>(at: string, make: () => A, exact = false): Effect.Effect<A, LlmError.LlmError> =>
-  Effect.try({
-    try: make,
-    catch: (cause) => {
-      const issue = cause instanceof Error ? cause.cause : undefined
-      if (!SchemaIssue.isIssue(issue)) return invalid(at, "invalid value")
-      const error = Validate.invalid("gateway", at, new Schema.SchemaError(issue))
-      return exact && error.reason._tag === "InvalidRequest" ? invalid(at, error.reason.detail ?? "invalid value") : error
-    }
-  })
+// where the two agree. (Synchronous: the translation is one plain step.)
+const construct = <A>(at: string, make: () => A, exact = false): A | LlmError.LlmError => {
+  try {
+    return make()
+  } catch (cause) {
+    const issue = cause instanceof Error ? cause.cause : undefined
+    if (!SchemaIssue.isIssue(issue)) return invalid(at, "invalid value")
+    const error = Validate.invalid("gateway", at, new Schema.SchemaError(issue))
+    return exact && error.reason._tag === "InvalidRequest" ? invalid(at, error.reason.detail ?? "invalid value") : error
+  }
+}
 
 // Our request's field names as the client sent them, for errors the whole
 // request's check finds (ranges of the sampling settings, an empty conversation).
@@ -168,111 +168,224 @@ export interface ChatCall {
   readonly model: string
 }
 
+// A text message is a text part in a message: both fields are a string the
+// wire schema checked and a one-part array, which is all the classes ask,
+// so they are built without parsing them again (`Trusted`).
+const textPart = (text: string) => Trusted.tagged(Content.TextPart, "Text", { text })
+const userText = (text: string) => Trusted.make(Message.UserMessage, { role: "user", content: [textPart(text)] })
+
+// The common request, checked by hand: a plain object whose known fields are
+// the scalar settings (numbers, booleans, strings or null, as the Schema
+// types them) and whose messages are system, developer, user or assistant
+// messages with string content. The check is one-sided: whatever it accepts,
+// the Schema accepts and decodes to the fields the translation reads
+// (unknown fields are ignored by both; pinned by a property test). Anything
+// else (tools, content parts, tool messages, a response format) goes to the
+// Schema, which names the field.
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+const numberOrNull = (value: unknown) => value === null || typeof value === "number"
+const booleanOrNull = (value: unknown) => value === null || typeof value === "boolean"
+const plainField: Readonly<Record<string, (value: unknown) => boolean>> = {
+  model: (value) => typeof value === "string",
+  stream: booleanOrNull,
+  stream_options: (value) =>
+    value === null || (isPlainObject(value) && (!Object.hasOwn(value, "include_usage") || typeof value["include_usage"] === "boolean")),
+  temperature: numberOrNull,
+  top_p: numberOrNull,
+  max_tokens: numberOrNull,
+  max_completion_tokens: numberOrNull,
+  seed: numberOrNull,
+  presence_penalty: numberOrNull,
+  frequency_penalty: numberOrNull,
+  n: numberOrNull,
+  logprobs: booleanOrNull,
+  user: (value) => typeof value === "string",
+  stop: (value) => value === null || typeof value === "string" || (Array.isArray(value) && value.every((s) => typeof s === "string")),
+  messages: (value) => Array.isArray(value) && value.every(isPlainMessage)
+}
+const isPlainMessage = (value: unknown) =>
+  isPlainObject(value) && typeof value["content"] === "string" && (
+    value["role"] === "user" || value["role"] === "system" || value["role"] === "developer" ||
+    (value["role"] === "assistant" && !Object.hasOwn(value, "tool_calls"))
+  )
+const wireFields: ReadonlySet<string> = new Set(Object.keys(ChatCompletionRequest.fields))
+
+/**
+ * Whether `body` is the common request the hand check takes (exported for its property test).
+ *
+ * @since 0.1.0
+ */
+export const isPlainChatRequest = (body: unknown): body is ChatCompletionRequest => {
+  if (!isPlainObject(body) || !Object.hasOwn(body, "model") || !Object.hasOwn(body, "messages")) return false
+  for (const key in body) {
+    if (!Object.hasOwn(body, key)) return false
+    const check = Object.hasOwn(plainField, key) ? plainField[key] : undefined
+    if (check === undefined) {
+      // A known field of another shape (tools, formats) is the Schema's; an unknown one is ignored.
+      if (wireFields.has(key)) return false
+    } else if (!check(body[key])) return false
+  }
+  return true
+}
+
+/**
+ * Reads a decoded chat completion request (the Schema's, or one the hand check took).
+ *
+ * @since 0.1.0
+ */
+export const fromWireRequest = (wire: ChatCompletionRequest): ChatCall | LlmError.LlmError => {
+  if (present(wire.n) && wire.n !== 1) return invalid("n", "only n = 1 is supported")
+  if (wire.logprobs === true) return invalid("logprobs", "log probabilities are not supported")
+  const system: Array<string> = []
+  const messages: Array<Message.Message> = []
+  for (let i = 0; i < wire.messages.length; i++) {
+    const m = wire.messages[i]!
+    switch (m.role) {
+      case "system":
+      case "developer":
+        if (messages.length > 0) return invalid(`messages.${i}.role`, "system messages must come before the conversation")
+        system.push(textOf(m.content))
+        break
+      case "user": {
+        if (typeof m.content === "string") {
+          messages.push(userText(m.content))
+          break
+        }
+        const content: Array<Content.UserPart> = []
+        for (let j = 0; j < m.content.length; j++) {
+          const part = m.content[j]!
+          if (part.type === "text") content.push(textPart(part.text))
+          else {
+            const made = construct(`messages.${i}.content.${j}.image_url.url`, () => image(part.image_url.url, part.image_url.detail), true)
+            if (made instanceof LlmError.LlmError) return made
+            content.push(made)
+          }
+        }
+        const made = construct(`messages.${i}`, () => Message.user(content))
+        if (made instanceof LlmError.LlmError) return made
+        messages.push(made)
+        break
+      }
+      case "assistant": {
+        const parts: Array<Content.AssistantPart> = []
+        const text = present(m.content) ? textOf(m.content) : ""
+        if (text.length > 0) parts.push(textPart(text))
+        const calls = m.tool_calls ?? []
+        for (let k = 0; k < calls.length; k++) {
+          const call = calls[k]!
+          const made = construct(`messages.${i}.tool_calls.${k}.function`, () =>
+            new Content.ToolCallPart({ id: call.id, name: call.function.name, arguments: call.function.arguments }))
+          if (made instanceof LlmError.LlmError) return made
+          parts.push(made)
+        }
+        if (parts.length === 0) return invalid(`messages.${i}.content`, "an assistant message needs content or tool_calls")
+        messages.push(Trusted.make(Message.AssistantMessage, { role: "assistant", content: parts }))
+        break
+      }
+      case "tool": {
+        const result = construct(`messages.${i}.tool_call_id`, () => Content.toolResult(m.tool_call_id, textOf(m.content)), true)
+        if (result instanceof LlmError.LlmError) return result
+        // Consecutive tool messages answer one assistant turn: one tool message of ours.
+        const last = messages.at(-1)
+        if (last?.role === "tool") messages[messages.length - 1] = Message.tool([...last.content, result])
+        else messages.push(Message.tool([result]))
+        break
+      }
+    }
+  }
+  let tools: Array<Tool.ToolDefinition> | undefined
+  if (wire.tools !== undefined) {
+    tools = []
+    for (let i = 0; i < wire.tools.length; i++) {
+      const t = wire.tools[i]!
+      const made = construct(`tools.${i}.function`, () =>
+        Tool.make(t.function.name, {
+          parameters: t.function.parameters ?? { type: "object", properties: {} },
+          ...(t.function.description === undefined ? {} : { description: t.function.description }),
+          ...(present(t.function.strict) ? { strict: t.function.strict } : {})
+        }))
+      if (made instanceof LlmError.LlmError) return made
+      tools.push(made)
+    }
+  }
+  const choice = wire.tool_choice
+  const toolChoice = choice === undefined || typeof choice === "string"
+    ? choice
+    : construct("tool_choice.function.name", () => Tool.force(choice.function.name), true)
+  if (toolChoice instanceof LlmError.LlmError) return toolChoice
+  const maxTokens = wire.max_completion_tokens ?? wire.max_tokens
+  const format = wire.response_format
+  const responseFormat = format === undefined
+    ? undefined
+    : format.type === "text"
+    ? ResponseFormat.text
+    : format.type === "json_object"
+    ? ResponseFormat.json
+    : construct("response_format.json_schema", () =>
+      ResponseFormat.jsonSchema(format.json_schema.name, format.json_schema.schema ?? {}, {
+        ...(format.json_schema.description === undefined ? {} : { description: format.json_schema.description }),
+        ...(present(format.json_schema.strict) ? { strict: format.json_schema.strict } : {})
+      }))
+  if (responseFormat instanceof LlmError.LlmError) return responseFormat
+  const request = {
+    model: wire.model,
+    messages,
+    ...(system.length > 0 ? { system: system.join("\n\n") } : {}),
+    ...(tools === undefined ? {} : { tools }),
+    ...(toolChoice === undefined ? {} : { toolChoice }),
+    ...(wire.parallel_tool_calls === undefined ? {} : { parallelToolCalls: wire.parallel_tool_calls }),
+    ...(responseFormat === undefined ? {} : { responseFormat }),
+    ...(present(wire.temperature) ? { temperature: wire.temperature } : {}),
+    ...(present(wire.top_p) ? { topP: wire.top_p } : {}),
+    ...(present(maxTokens) ? { maxTokens } : {}),
+    ...(present(wire.stop) ? { stop: typeof wire.stop === "string" ? [wire.stop] : [...wire.stop] } : {}),
+    ...(present(wire.seed) ? { seed: wire.seed } : {}),
+    ...(present(wire.presence_penalty) ? { presencePenalty: wire.presence_penalty } : {}),
+    ...(present(wire.frequency_penalty) ? { frequencyPenalty: wire.frequency_penalty } : {}),
+    ...(wire.user === undefined ? {} : { user: wire.user })
+  }
+  // Checked here, so an error names the client's field and the pipeline
+  // takes the request as it is (a constructed request is not checked twice).
+  // The common request is checked by hand (`Validate.plainChatRequest`); the rest by the class.
+  const maxTokensField = present(wire.max_completion_tokens) ? "max_completion_tokens" : "max_tokens"
+  const checked = Validate.plainChatRequest(request) ?? construct("", () => new ChatRequest(request))
+  if (checked instanceof LlmError.LlmError) {
+    if (checked.reason._tag !== "InvalidRequest" || checked.reason.field === undefined) return checked
+    const [head, ...rest] = checked.reason.field.split(".")
+    const renamed = head === "maxTokens" ? maxTokensField : wireName[head!] ?? head!
+    return invalid([renamed, ...rest].join("."), checked.reason.detail ?? "invalid value")
+  }
+  return {
+    request: checked,
+    stream: wire.stream === true,
+    includeUsage: wire.stream_options?.include_usage === true,
+    model: wire.model
+  }
+}
+
+const decodeChatResult = Schema.decodeUnknownResult(ChatCompletionRequest)
+
+/**
+ * Reads a chat completion request through the Schema alone (what the hand
+ * check stands in for; exported for its property test).
+ *
+ * @since 0.1.0
+ */
+export const schemaChatCall = (body: unknown): ChatCall | LlmError.LlmError => {
+  const decoded = decodeChatResult(body)
+  return decoded._tag === "Failure" ? Validate.invalid("gateway", undefined, decoded.failure) : fromWireRequest(decoded.success)
+}
+
 /**
  * Reads a chat completion request; a bad one is `InvalidRequest` naming the field.
  *
  * @since 0.1.0
  */
 export const chatCall = (body: unknown): Effect.Effect<ChatCall, LlmError.LlmError> =>
-  Effect.gen(function*() {
-    const wire = yield* Effect.mapError(decodeChat(body), (error) => Validate.invalid("gateway", undefined, error))
-    if (present(wire.n) && wire.n !== 1) return yield* invalid("n", "only n = 1 is supported")
-    if (wire.logprobs === true) return yield* invalid("logprobs", "log probabilities are not supported")
-    const system: Array<string> = []
-    const messages: Array<Message.Message> = []
-    for (const [i, m] of wire.messages.entries()) {
-      switch (m.role) {
-        case "system":
-        case "developer":
-          if (messages.length > 0) return yield* invalid(`messages.${i}.role`, "system messages must come before the conversation")
-          system.push(textOf(m.content))
-          break
-        case "user": {
-          const content = typeof m.content === "string" ? m.content : yield* Effect.forEach(m.content, (part, j): Effect.Effect<Content.UserPart, LlmError.LlmError> =>
-            part.type === "text"
-              ? Effect.succeed(Content.text(part.text))
-              : construct(`messages.${i}.content.${j}.image_url.url`, () => image(part.image_url.url, part.image_url.detail), true))
-          messages.push(yield* construct(`messages.${i}`, () => Message.user(content)))
-          break
-        }
-        case "assistant": {
-          const parts: Array<Content.AssistantPart> = []
-          const text = present(m.content) ? textOf(m.content) : ""
-          if (text.length > 0) parts.push(Content.text(text))
-          for (const [k, call] of (m.tool_calls ?? []).entries()) {
-            parts.push(yield* construct(`messages.${i}.tool_calls.${k}.function`, () =>
-              new Content.ToolCallPart({ id: call.id, name: call.function.name, arguments: call.function.arguments })))
-          }
-          if (parts.length === 0) return yield* invalid(`messages.${i}.content`, "an assistant message needs content or tool_calls")
-          messages.push(Message.assistant(parts))
-          break
-        }
-        case "tool": {
-          const result = yield* construct(`messages.${i}.tool_call_id`, () => Content.toolResult(m.tool_call_id, textOf(m.content)), true)
-          // Consecutive tool messages answer one assistant turn: one tool message of ours.
-          const last = messages.at(-1)
-          if (last?.role === "tool") messages[messages.length - 1] = Message.tool([...last.content, result])
-          else messages.push(Message.tool([result]))
-          break
-        }
-      }
-    }
-    const tools = wire.tools === undefined ? undefined : yield* Effect.forEach(wire.tools, (t, i) =>
-      construct(`tools.${i}.function`, () =>
-        Tool.make(t.function.name, {
-          parameters: t.function.parameters ?? { type: "object", properties: {} },
-          ...(t.function.description === undefined ? {} : { description: t.function.description }),
-          ...(present(t.function.strict) ? { strict: t.function.strict } : {})
-        })))
-    const choice = wire.tool_choice
-    const toolChoice = choice === undefined || typeof choice === "string"
-      ? choice
-      : yield* construct("tool_choice.function.name", () => Tool.force(choice.function.name), true)
-    const maxTokens = wire.max_completion_tokens ?? wire.max_tokens
-    const format = wire.response_format
-    const responseFormat = format === undefined
-      ? undefined
-      : format.type === "text"
-      ? ResponseFormat.text
-      : format.type === "json_object"
-      ? ResponseFormat.json
-      : yield* construct("response_format.json_schema", () =>
-        ResponseFormat.jsonSchema(format.json_schema.name, format.json_schema.schema ?? {}, {
-          ...(format.json_schema.description === undefined ? {} : { description: format.json_schema.description }),
-          ...(present(format.json_schema.strict) ? { strict: format.json_schema.strict } : {})
-        }))
-    const request = {
-      model: wire.model,
-      messages,
-      ...(system.length > 0 ? { system: system.join("\n\n") } : {}),
-      ...(tools === undefined ? {} : { tools }),
-      ...(toolChoice === undefined ? {} : { toolChoice }),
-      ...(wire.parallel_tool_calls === undefined ? {} : { parallelToolCalls: wire.parallel_tool_calls }),
-      ...(responseFormat === undefined ? {} : { responseFormat }),
-      ...(present(wire.temperature) ? { temperature: wire.temperature } : {}),
-      ...(present(wire.top_p) ? { topP: wire.top_p } : {}),
-      ...(present(maxTokens) ? { maxTokens } : {}),
-      ...(present(wire.stop) ? { stop: typeof wire.stop === "string" ? [wire.stop] : wire.stop } : {}),
-      ...(present(wire.seed) ? { seed: wire.seed } : {}),
-      ...(present(wire.presence_penalty) ? { presencePenalty: wire.presence_penalty } : {}),
-      ...(present(wire.frequency_penalty) ? { frequencyPenalty: wire.frequency_penalty } : {}),
-      ...(wire.user === undefined ? {} : { user: wire.user })
-    }
-    // Checked here, so an error names the client's field and the pipeline
-    // takes the request as it is (a constructed request is not checked twice).
-    const maxTokensField = present(wire.max_completion_tokens) ? "max_completion_tokens" : "max_tokens"
-    const checked = yield* Effect.mapError(construct("", () => new ChatRequest(request)), (error) => {
-      if (error.reason._tag !== "InvalidRequest" || error.reason.field === undefined) return error
-      const [head, ...rest] = error.reason.field.split(".")
-      const renamed = head === "maxTokens" ? maxTokensField : wireName[head!] ?? head!
-      return invalid([renamed, ...rest].join("."), error.reason.detail ?? "invalid value")
-    })
-    return {
-      request: checked,
-      stream: wire.stream === true,
-      includeUsage: wire.stream_options?.include_usage === true,
-      model: wire.model
-    }
+  Effect.suspend(() => {
+    const call = isPlainChatRequest(body) ? fromWireRequest(body) : schemaChatCall(body)
+    return call instanceof LlmError.LlmError ? Effect.fail(call) : Effect.succeed(call)
   })
 
 /**
