@@ -10,8 +10,8 @@
  * @since 0.1.0
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { Clock, Effect, Layer } from "effect"
-import { HttpRouter, type HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Clock, Effect, Layer } from "effect"
+import { HttpIncomingMessage, HttpRouter, type HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpClient } from "effect/http"
 import { createServer } from "node:http"
 import type { Socket } from "node:net"
@@ -88,6 +88,8 @@ export const make = (config: GatewayConfig.GatewayConfig): Effect.Effect<Gateway
     }
   })
 
+const maxBodyBytes = (gateway: Gateway) => gateway.config.limits?.maxBodyBytes ?? 4 * 1024 * 1024
+
 const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => void) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -115,7 +117,7 @@ const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => vo
       client = who.name
       // The client's slot and its release in one uninterruptible step (never a leaked slot).
       const leave = yield* Effect.acquireRelease(gateway.clients.enter(who), (leave) => leave)
-      const body = request.method === "POST" ? yield* Http.jsonBody(request, headers["content-length"], gateway.config.limits?.maxBodyBytes ?? 4 * 1024 * 1024) : undefined
+      const body = request.method === "POST" ? yield* Http.jsonBody(request, headers["content-length"], maxBodyBytes(gateway)) : undefined
       return yield* handler(gateway, { client: who, requestId, body, leave, note: (more) => Object.assign(fields, more) })
     }).pipe(Effect.catchTag("Rejection", (rejection) => Effect.succeed(Http.fromRejection(rejection))))
     status = response.status
@@ -214,6 +216,9 @@ export const layer = (gateway: Gateway, options: ServeOptions = {}): Layer.Layer
     return node
   }
   return HttpRouter.serve(routes(gateway, options), { disableLogger: true, disableListenLog: true }).pipe(
+    // The body cap for every request, set once for the server rather than provided per request
+    // (`Http.jsonBody` reads bodies under it).
+    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize)(ByteSize.bytes(maxBodyBytes(gateway)))),
     Layer.provideMerge(NodeHttpServer.layer(server, {
       port: options.port ?? gateway.config.listen?.port ?? 8080,
       host: gateway.config.listen?.host ?? "127.0.0.1",

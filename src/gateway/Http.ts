@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-import { ByteSize, Effect } from "effect"
-import { HttpIncomingMessage, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Effect } from "effect"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { randomBytes } from "node:crypto"
 import type * as LlmError from "../LlmError.ts"
 import { Rejection } from "./Clients.ts"
@@ -61,7 +61,9 @@ const tooLarge = (limit: number) =>
 
 /**
  * The request body as JSON: 413 past `limit` bytes (by its `content-length`
- * header at once, else while reading), 400 when it is not JSON.
+ * header at once, else while reading: the server's
+ * `HttpIncomingMessage.MaxBodySize`, which the gateway sets to the same
+ * limit once for every request), 400 when it is not JSON.
  *
  * @since 0.1.0
  */
@@ -72,7 +74,6 @@ export const jsonBody = (
 ): Effect.Effect<unknown, Rejection> => {
   if (length !== undefined && Number(length) > limit) return Effect.fail(tooLarge(limit))
   return request.text.pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit)),
     Effect.mapError((error) =>
       error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
         ? tooLarge(limit)
