@@ -168,6 +168,40 @@ export const callOptions = (
   // Run per evaluation: each run of the effect is its own call, with its own request id.
   Effect.suspend(() => Effect.fromResult(callOptionsResult(provider, options)))
 
+// Common call options, checked by hand: a plain object of the known keys,
+// each present with a value of its type. One-sided like the request check
+// above: what it accepts, the Schema accepts and decodes unchanged (pinned
+// by a property test); anything else (an unknown key, a key present as
+// `undefined`) goes to the Schema, which names the field.
+const isLiteral = (...values: ReadonlyArray<string>) => (value: unknown) => typeof value === "string" && values.includes(value)
+const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/
+const optionField: Record<string, (value: unknown) => boolean> = {
+  priority: isLiteral("high", "normal", "low"),
+  requestId: (value) => typeof value === "string" && REQUEST_ID.test(value),
+  timeout: (value) => value !== undefined,
+  key: isNonEmptyString,
+  sessionId: isNonEmptyString,
+  maxRetries: (value) => Number.isSafeInteger(value) && (value as number) >= 0,
+  midStream: isLiteral("fail", "restart", "continue"),
+  cache: isLiteral("default", "bypass", "refresh")
+}
+
+/**
+ * Whether the hand check takes these options as they are (exported for its property test).
+ *
+ * @since 0.1.0
+ */
+export const isPlainCallOptions = (options: unknown): options is CallOptions => {
+  if (typeof options !== "object" || options === null || Object.getPrototypeOf(options) !== Object.prototype) return false
+  const fields = options as Record<string, unknown>
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) return false
+    const check = Object.hasOwn(optionField, key) ? optionField[key] : undefined
+    if (check === undefined || !check(fields[key])) return false
+  }
+  return true
+}
+
 /**
  * Validates call options, synchronously; a request id is generated when none is given.
  *
@@ -187,9 +221,13 @@ export const callOptionsResult = (
       maxRetries: undefined
     })
   }
-  const decoded = decodeOptions(options)
-  if (Result.isFailure(decoded)) return Result.fail(invalid(provider, "options", decoded.failure))
-  const valid = decoded.success
+  let valid: typeof CallOptionsSchema.Type
+  if (isPlainCallOptions(options)) valid = options as typeof CallOptionsSchema.Type
+  else {
+    const decoded = decodeOptions(options)
+    if (Result.isFailure(decoded)) return Result.fail(invalid(provider, "options", decoded.failure))
+    valid = decoded.success
+  }
   let timeout: Duration.Duration | undefined
   if (options.timeout !== undefined) {
     const parsed = Duration.fromInput(options.timeout)

@@ -7,6 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
 import * as fc from "fast-check"
+import { CallOptionsSchema } from "../../src/domain/CallOptions.ts"
 import { ChatRequest } from "../../src/domain/Chat.ts"
 import * as Message from "../../src/domain/Message.ts"
 import * as Validate from "../../src/pipeline/Validate.ts"
@@ -107,5 +108,51 @@ describe("Validate.plainChatRequest", () => {
     assert.isTrue(Result.isFailure(result))
     const reason = (result as Result.Failure<unknown, { reason: { _tag: string; field?: string } }>).failure.reason
     assert.deepStrictEqual([reason._tag, reason.field], ["InvalidRequest", "temperature"])
+  })
+})
+
+const decodeOptions = Schema.decodeUnknownResult(CallOptionsSchema)
+const option = {
+  priority: near(fc.constantFrom("high", "normal", "low", "urgent")),
+  requestId: near(fc.oneof(fc.stringMatching(/^[A-Za-z0-9._:-]{1,130}$/), fc.string({ maxLength: 4 }))),
+  timeout: near(fc.oneof(fc.integer({ min: -1, max: 5000 }), fc.constantFrom("30 seconds", "soon"))),
+  key: near(fc.string({ maxLength: 3 })),
+  sessionId: near(fc.string({ maxLength: 3 })),
+  maxRetries: near(int),
+  midStream: near(fc.constantFrom("fail", "restart", "continue", "resume")),
+  cache: near(fc.constantFrom("default", "bypass", "refresh", "never")),
+  unknownOption: junk
+}
+const options = fc.tuple(fc.record(option, { requiredKeys: [] }), fc.nat(9)).map(([input, dice]) => {
+  const out: Record<string, unknown> = { ...input }
+  if (dice > 0) delete out["unknownOption"]
+  return out
+})
+
+describe("Validate: the hand check for call options", () => {
+  it("accepts only what the Schema accepts, and the Schema decodes it unchanged", () => {
+    let accepted = 0
+    fc.assert(
+      fc.property(options, (input) => {
+        if (!Validate.isPlainCallOptions(input)) return
+        accepted++
+        const slow = decodeOptions(input)
+        assert.isTrue(Result.isSuccess(slow), `the hand check took what the Schema refuses: ${JSON.stringify(input)}`)
+        assert.deepStrictEqual((slow as Result.Success<unknown, unknown>).success, input)
+      }),
+      { numRuns: 3000, seed: 20261202 }
+    )
+    assert.isAbove(accepted, 200, `accepted ${accepted}`)
+  })
+
+  it("takes what a router or gateway passes, and leaves the rest to the Schema", () => {
+    assert.isTrue(Validate.isPlainCallOptions({ priority: "high", requestId: "gw-1", timeout: 1000, maxRetries: 1 }))
+    assert.isFalse(Validate.isPlainCallOptions({ priority: undefined }))
+    assert.isFalse(Validate.isPlainCallOptions({ requestId: "has space" }))
+    assert.isFalse(Validate.isPlainCallOptions({ other: 1 }))
+    const result = Validate.callOptionsResult("p", { maxRetries: -1 })
+    assert.isTrue(Result.isFailure(result))
+    const reason = (result as Result.Failure<unknown, { reason: { _tag: string; field?: string } }>).failure.reason
+    assert.deepStrictEqual([reason._tag, reason.field], ["InvalidRequest", "options.maxRetries"])
   })
 })
