@@ -43,6 +43,12 @@ export interface Monitor {
   readonly recent: Effect.Effect<ReadonlyArray<RecentCall>>
   /** The circuit breaker's state. */
   readonly breaker: Effect.Effect<"closed" | "open" | "half_open">
+  /**
+   * Calls holding a permit plus calls waiting for one, read at once: what
+   * `least-busy` routing compares on every call (`stats` builds the whole
+   * snapshot, percentiles included).
+   */
+  readonly load: Effect.Effect<number>
 }
 
 /**

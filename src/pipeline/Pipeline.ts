@@ -384,6 +384,7 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
     ),
     report: (format = "text") => Effect.map(snapshot, format === "json" ? StatsReport.json : StatsReport.text),
     recent: Effect.sync(() => ring.toArray()),
+    load: Effect.sync(() => queue.inFlight() + queue.depth()),
     // An open breaker whose reset time has passed lets the next call probe: half open, as callers see it.
     breaker: Effect.flatMap(breaker.state, (state) =>
       Effect.map(Clock.currentTimeMillis, (now) =>

@@ -487,7 +487,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             ? JSON.stringify({ ...stats, routing: routed }, null, 2)
             : `${StatsReport.text(stats)}\n${Routing.text(routed)}`)),
     recent: Effect.sync(() => ring.toArray()),
-    breaker
+    breaker,
+    load: Effect.map(Effect.forEach(table.targets, (t) => t.backend.monitor.load), (loads) => loads.reduce((n, l) => n + l, 0))
   }
 
   const capabilities = {

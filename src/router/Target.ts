@@ -193,7 +193,7 @@ export const order = (
     }
     case "least-busy":
       return Effect.flatMap(
-        Effect.forEach(candidates, (c) => Effect.map(c.backend.monitor.stats, (s) => s.in_flight + s.queue_depth)),
+        Effect.forEach(candidates, (c) => c.backend.monitor.load),
         (loads) => probesFirst(candidates.map((c, i) => [c, loads[i]!] as const).sort((a, b) => a[1] - b[1]).map(([c]) => c))
       )
   }

@@ -140,10 +140,12 @@ describe("priority queue", () => {
       yield* Effect.yieldNow
       const chat = yield* enqueue(backend, "chat", "high")
       assert.strictEqual((yield* backend.monitor.stats).queue_depth, 1)
+      assert.strictEqual(yield* backend.monitor.load, 2, "one holding the permit, one waiting")
       assert.deepStrictEqual(scripted.requestIds, ["stream"])
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.await(streaming)
       assert.isTrue(Exit.isSuccess(yield* Fiber.await(chat)))
+      assert.strictEqual(yield* backend.monitor.load, 0)
       assert.deepStrictEqual(scripted.requestIds, ["stream", "chat"])
     }))
 

@@ -86,6 +86,8 @@ describe("Router strategies", () => {
       // Both idle: ties keep the configured order, so the first call goes to `busy` and waits there.
       const held = yield* Effect.forkChild(router.chat(hi))
       while ((yield* busy.monitor.stats).in_flight === 0) yield* Effect.yieldNow
+      // What the strategy compares: calls in flight plus waiting, per target and summed by the router.
+      assert.deepStrictEqual([yield* busy.monitor.load, yield* idle.backend.monitor.load, yield* router.monitor.load], [1, 0, 1])
       // Forked, so a wrong choice (waiting on the gate) fails the assertion instead of hanging.
       const next = yield* Effect.forkChild(Effect.all([router.chat(hi), router.chat(hi)]))
       for (let i = 0; i < 100 && next.pollUnsafe() === undefined; i++) yield* Effect.yieldNow
@@ -94,6 +96,7 @@ describe("Router strategies", () => {
       assert.strictEqual(busyCalls, 1)
       yield* Deferred.succeed(gate, undefined)
       assert.strictEqual((yield* Fiber.join(held)).text, "busy")
+      assert.strictEqual(yield* router.monitor.load, 0)
     }))
 })
 
