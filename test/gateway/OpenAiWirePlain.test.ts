@@ -11,22 +11,12 @@ import { Effect, Schema } from "effect"
 import * as fc from "fast-check"
 import * as OpenAiWire from "../../src/gateway/OpenAiWire.ts"
 import * as LlmError from "../../src/LlmError.ts"
+import { junk as anyJunk } from "../support/Junk.ts"
 
 const decode = Schema.decodeUnknownResult(OpenAiWire.ChatCompletionRequest)
 
-const junk = fc.oneof(
-  fc.string({ maxLength: 3 }),
-  fc.double(),
-  fc.integer(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constant(undefined),
-  fc.constant([]),
-  fc.constant({}),
-  fc.constant(Number.NaN),
-  fc.constant(Number.POSITIVE_INFINITY),
-  fc.constant([{ type: "text", text: "part" }])
-)
+// Anything of the wrong kind, and a content-parts array (the Schema's, never the hand check's).
+const junk = fc.oneof(anyJunk, fc.constant([{ type: "text", text: "part" }]))
 const near = (right: fc.Arbitrary<unknown>) => fc.oneof({ weight: 20, arbitrary: right }, { weight: 1, arbitrary: junk })
 const role = fc.constantFrom("system", "developer", "user", "assistant", "tool", "other")
 const message = fc.oneof(

@@ -11,23 +11,11 @@ import { CallOptionsSchema } from "../../src/domain/CallOptions.ts"
 import { ChatRequest } from "../../src/domain/Chat.ts"
 import * as Message from "../../src/domain/Message.ts"
 import * as Validate from "../../src/pipeline/Validate.ts"
+import { junk } from "../support/Junk.ts"
 
 const decode = Schema.decodeUnknownResult(ChatRequest)
 const encode = Schema.encodeSync(ChatRequest)
 
-const junk = fc.oneof(
-  fc.string(),
-  fc.double(),
-  fc.integer(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constant(undefined),
-  fc.constant([]),
-  fc.constant({}),
-  fc.constant(Number.NaN),
-  fc.constant(Number.POSITIVE_INFINITY),
-  fc.constant(2 ** 60)
-)
 const message = fc.oneof(
   { weight: 10, arbitrary: fc.string({ minLength: 1 }).map((text) => Message.user(text)) },
   { weight: 10, arbitrary: fc.string({ minLength: 1 }).map((text) => Message.assistant(text)) },
