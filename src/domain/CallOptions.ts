@@ -19,12 +19,19 @@ export const Priority = Schema.Literals(["high", "normal", "low"])
 export type Priority = typeof Priority.Type
 
 /**
+ * What a request id may be (also checked by hand in `Validate`).
+ *
+ * @since 0.1.0
+ */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:\-]{1,128}$/
+
+/**
  * A request id goes into an HTTP header, so it must be a header-safe token.
  *
  * @since 0.1.0
  */
 export const RequestId = Schema.String.check(
-  Schema.isPattern(/^[A-Za-z0-9._:\-]{1,128}$/, { expected: "1-128 of A-Z a-z 0-9 . _ : -" })
+  Schema.isPattern(REQUEST_ID_PATTERN, { expected: "1-128 of A-Z a-z 0-9 . _ : -" })
 )
 
 /**

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Result, Schema, SchemaIssue } from "effect"
-import { CallOptionsSchema, type CallOptions, type Priority } from "../domain/CallOptions.ts"
+import { CallOptionsSchema, type CallOptions, type Priority, REQUEST_ID_PATTERN } from "../domain/CallOptions.ts"
 import { ChatRequest, type ChatRequestInput } from "../domain/Chat.ts"
 import { EmbedRequest, type EmbedRequestInput } from "../domain/Embedding.ts"
 import { AssistantMessage, ToolMessage, UserMessage } from "../domain/Message.ts"
@@ -174,10 +174,9 @@ export const callOptions = (
 // by a property test); anything else (an unknown key, a key present as
 // `undefined`) goes to the Schema, which names the field.
 const isLiteral = (...values: ReadonlyArray<string>) => (value: unknown) => typeof value === "string" && values.includes(value)
-const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/
 const optionField: Record<string, (value: unknown) => boolean> = {
   priority: isLiteral("high", "normal", "low"),
-  requestId: (value) => typeof value === "string" && REQUEST_ID.test(value),
+  requestId: (value) => typeof value === "string" && REQUEST_ID_PATTERN.test(value),
   timeout: (value) => value !== undefined,
   key: isNonEmptyString,
   sessionId: isNonEmptyString,
