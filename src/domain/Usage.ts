@@ -5,6 +5,7 @@
  */
 import { Schema } from "effect"
 import { omitUndefined } from "../internal/omitUndefined.ts"
+import * as Trusted from "../internal/Trusted.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
@@ -34,10 +35,17 @@ export const make = (fields: {
   readonly totalTokens?: number | undefined
   readonly cachedInputTokens?: number | undefined
   readonly reasoningTokens?: number | undefined
-}): Usage =>
-  new Usage({
-    inputTokens: fields.inputTokens,
-    outputTokens: fields.outputTokens,
-    totalTokens: fields.totalTokens ?? fields.inputTokens + fields.outputTokens,
-    ...omitUndefined({ cachedInputTokens: fields.cachedInputTokens, reasoningTokens: fields.reasoningTokens })
-  })
+}): Usage => {
+  const totalTokens = fields.totalTokens ?? fields.inputTokens + fields.outputTokens
+  const extra = omitUndefined({ cachedInputTokens: fields.cachedInputTokens, reasoningTokens: fields.reasoningTokens })
+  const input = { inputTokens: fields.inputTokens, outputTokens: fields.outputTokens, totalTokens, ...extra }
+  // Every response carries usage: counts that are whole and non-negative (all the class
+  // checks) are taken as they are; anything else goes to the constructor, which names the field.
+  return isCount(input.inputTokens) && isCount(input.outputTokens) && isCount(totalTokens) &&
+      (extra.cachedInputTokens === undefined || isCount(extra.cachedInputTokens)) &&
+      (extra.reasoningTokens === undefined || isCount(extra.reasoningTokens))
+    ? Trusted.make(Usage, input)
+    : new Usage(input)
+}
+
+const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0
