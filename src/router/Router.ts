@@ -24,7 +24,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Exit, Layer, Random, Stream } from "effect"
+import { Clock, Duration, Effect, Exit, Layer, Random, Result, Stream } from "effect"
 import type { CallOptions, MidStream } from "../domain/CallOptions.ts"
 import { ChatRequest } from "../domain/Chat.ts"
 import * as ChatChunk from "../domain/ChatChunk.ts"
@@ -35,6 +35,7 @@ import type { Usage } from "../domain/Usage.ts"
 import { BackendConfigError } from "../BackendConfigError.ts"
 import { LlmBackend, type Monitor, type Service } from "../LlmBackend.ts"
 import * as LlmError from "../LlmError.ts"
+import * as Stage from "../pipeline/Stage.ts"
 import * as Stats from "../pipeline/Stats.ts"
 import * as StatsReport from "../pipeline/StatsReport.ts"
 import * as Tracking from "../pipeline/Tracking.ts"
@@ -113,12 +114,19 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   /** One logical call's plan: its candidates in order, and its deadline. */
   const plan = (model: string | undefined, resolved: Validate.ResolvedOptions) =>
-    Effect.gen(function*() {
+    Effect.withFiber((fiber) => {
       const candidates = table.forModel(model)
-      const ordered = yield* Target.order(strategy, candidates.targets, yield* Random.next)
-      const start = yield* Clock.currentTimeMillis
+      const start = Stage.now(fiber)
       const timeout = resolved.timeout ?? fallbackTimeout
-      return { ordered, alias: candidates.alias, start, deadlineAt: timeout === undefined ? undefined : start + Duration.toMillis(timeout) }
+      const planned = (ordered: ReadonlyArray<Target.Resolved>) => ({
+        ordered,
+        alias: candidates.alias,
+        start,
+        deadlineAt: timeout === undefined ? undefined : start + Duration.toMillis(timeout)
+      })
+      // The configured order needs no draw and no load: the plan is made at once.
+      if (strategy === "fallback") return Effect.succeed(planned(candidates.targets))
+      return Effect.map(Effect.flatMap(Random.next, (random) => Target.order(strategy, candidates.targets, random)), planned)
     })
 
   /** The call options a target gets: what is left of the deadline, and fewer retries while others wait. */
@@ -157,7 +165,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     firstTokenMs: () => number | undefined,
     exit: Exit.Exit<unknown, LlmError.LlmError>
   ) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.withFiber((fiber) => {
+      const now = Stage.now(fiber)
       const failure = failureOf(exit)
       // A stream the caller stopped after content was delivered is cancelled, not interrupted.
       const stopped = firstTokenMs() !== undefined ? "cancelled" : "interrupted"
@@ -180,7 +189,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         firstTokenMs: firstTokenMs()
       })
       // Fail-overs are the routing's (see `routing`), not retries: each target counts its own.
-      return recorder.finished({
+      recorder.finishedNow(fiber.context, {
         model,
         priority: resolved.priority,
         outcome,
@@ -190,6 +199,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         attemptsStarted: started,
         attemptsAnswered: answered
       })
+      return Effect.void
     })
 
   /**
@@ -209,35 +219,37 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       let tried = 0
       let answered = 0
       const candidates = ordered.filter(supports)
+      // Plain steps, not a generator: every routed call runs this once per target it tries.
       const attempt = (index: number, eligible: ReadonlyArray<Target.Resolved>, last: LlmError.LlmError | undefined): Effect.Effect<A, LlmError.LlmError> =>
-        Effect.gen(function*() {
+        Effect.withFiber((fiber) => {
           const position = candidates.findIndex((t, i) => i >= index && eligible.includes(t))
           if (position < 0) {
-            return yield* Effect.fail(last ?? LlmError.make(name, new LlmError.Unsupported({ capability: operation, detail: `no target of ${name} offers ${operation}` })))
+            return Effect.fail(last ?? LlmError.make(name, new LlmError.Unsupported({ capability: operation, detail: `no target of ${name} offers ${operation}` })))
           }
           const target = candidates[position]!
-          const now = yield* Clock.currentTimeMillis
+          const now = Stage.now(fiber)
           const left = Target.remaining(deadlineAt, now)
-          if (left !== undefined && Duration.isZero(left) && last !== undefined) return yield* Effect.fail(last)
+          if (left !== undefined && Duration.isZero(left) && last !== undefined) return Effect.fail(last)
           const othersLeft = candidates.some((t, i) => i > position && eligible.includes(t))
           tried++
-          const exit = yield* Effect.exit(call(target, optionsFor(resolved, callOptions, left, othersLeft)))
-          const after = yield* Clock.currentTimeMillis
-          const error = failureOf(exit)
-          if (Exit.isSuccess(exit) || error !== undefined) answered++
-          routing.attempted(target.name, after - now, error?.reason._tag)
-          if (Exit.isSuccess(exit)) {
-            const usage = usageOf(exit.value)
-            if (usage !== undefined) yield* recorder.usage(usage.model, usage.input, usage.output)
-            return exit.value
-          }
-          if (error === undefined) return yield* exit
-          const decision = Failover.decide(error, target)
-          if (decision._tag === "Stop") return yield* Effect.fail(error)
-          const next = eligible.filter((t) => t !== target && decision.eligible(t))
-          const to = candidates.find((t, i) => i > position && next.includes(t))
-          if (to !== undefined) yield* routing.fellBack(target.name, to.name, error.reason._tag, "before-content")
-          return yield* attempt(position + 1, next, error)
+          return Effect.flatMap(Effect.exit(call(target, optionsFor(resolved, callOptions, left, othersLeft))), (exit) =>
+            Effect.withFiber((later): Effect.Effect<A, LlmError.LlmError> => {
+              const error = failureOf(exit)
+              if (Exit.isSuccess(exit) || error !== undefined) answered++
+              routing.attempted(target.name, Stage.now(later) - now, error?.reason._tag)
+              if (Exit.isSuccess(exit)) {
+                const usage = usageOf(exit.value)
+                if (usage !== undefined) recorder.usageNow(later.context, usage.model, usage.input, usage.output)
+                return exit
+              }
+              if (error === undefined) return exit
+              const decision = Failover.decide(error, target)
+              if (decision._tag === "Stop") return Effect.fail(error)
+              const next = eligible.filter((t) => t !== target && decision.eligible(t))
+              const to = candidates.find((t, i) => i > position && next.includes(t))
+              const rest = attempt(position + 1, next, error)
+              return to === undefined ? rest : Effect.andThen(routing.fellBack(target.name, to.name, error.reason._tag, "before-content"), rest)
+            }))
         })
       return attempt(0, candidates, undefined).pipe(
         Effect.onExit((exit) => finish(operation, model, resolved, start, () => ({ started: tried, answered }), () => undefined, exit))
@@ -245,17 +257,19 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     })
 
   const chat: Service["chat"] = (input, callOptions) =>
-    Effect.gen(function*() {
-      const request = yield* Validate.chatRequest(name, input)
-      const resolved = yield* Validate.callOptions(name, callOptions)
-      const alias = table.forModel(request.model).alias
-      return yield* failover(
+    Effect.suspend(() => {
+      const request = Validate.chatRequestResult(name, input)
+      if (Result.isFailure(request)) return Effect.fail(request.failure)
+      const resolved = Validate.callOptionsResult(name, callOptions)
+      if (Result.isFailure(resolved)) return Effect.fail(resolved.failure)
+      const alias = table.forModel(request.success.model).alias
+      return failover(
         "chat",
-        request.model,
-        resolved,
+        request.success.model,
+        resolved.success,
         callOptions,
         (t) => t.backend.capabilities.chat,
-        (target, options) => target.backend.chat(requestFor(request, target, alias), options),
+        (target, options) => target.backend.chat(requestFor(request.success, target, alias), options),
         usageOf
       )
     })
