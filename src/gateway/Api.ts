@@ -55,20 +55,32 @@ const fail = (error: LlmError.LlmError, admitted: Admitted) => {
  * @since 0.1.0
  */
 export const chat = (gateway: Gateway, admitted: Admitted) =>
+  Effect.flatMap(OpenAiWire.chatCall(admitted.body), (call) =>
+    Effect.withFiber((fiber) => {
+      const route = gateway.routeFor(call.model)
+      if (route === "unknown") return Effect.succeed(Http.fromRejection(unknownModel(call.model)))
+      admitted.note({ model: call.model })
+      const created = Math.floor(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() / 1000)
+      const id = `chatcmpl-${admitted.requestId}`
+      // The common answer as plain steps; streams (and buffered streams) below.
+      if (!call.stream) {
+        return Effect.map(gateway.backends.router.chat(call.request, optionsOf(gateway, admitted)), (response) => {
+          gateway.usage(admitted.client.name, response.usage)
+          return Http.json(200, OpenAiWire.completion(response, id, created))
+        })
+      }
+      return streamed(gateway, admitted, call, route.buffer, OpenAiWire.chunkEncoder(id, created, call.model, call.includeUsage))
+    })).pipe(Effect.catchTag("LlmError", (error) => Effect.succeed(fail(error, admitted))))
+
+const streamed = (
+  gateway: Gateway,
+  admitted: Admitted,
+  call: OpenAiWire.ChatCall,
+  buffer: boolean,
+  encoder: ReturnType<typeof OpenAiWire.chunkEncoder>
+) =>
   Effect.gen(function*() {
-    const call = yield* OpenAiWire.chatCall(admitted.body)
-    const route = gateway.routeFor(call.model)
-    if (route === "unknown") return Http.fromRejection(unknownModel(call.model))
-    admitted.note({ model: call.model })
-    const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-    const id = `chatcmpl-${admitted.requestId}`
-    if (!call.stream) {
-      const response = yield* gateway.backends.router.chat(call.request, optionsOf(gateway, admitted))
-      gateway.usage(admitted.client.name, response.usage)
-      return Http.json(200, OpenAiWire.completion(response, id, created))
-    }
-    const encoder = OpenAiWire.chunkEncoder(id, created, call.model, call.includeUsage)
-    if (route.buffer) {
+    if (buffer) {
       // Atomic answers: a restart discards what was collected, so the router may restart freely.
       const chunks = yield* Stream.runCollect(gateway.backends.router.stream(call.request, optionsOf(gateway, admitted, "restart")))
       const kept = chunks.slice(chunks.findLastIndex((c) => c._tag === "Reset") + 1)
@@ -93,7 +105,7 @@ export const chat = (gateway: Gateway, admitted: Admitted) =>
       contentType: "text/event-stream",
       headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
     })
-  }).pipe(Effect.catchTag("LlmError", (error) => Effect.succeed(fail(error, admitted))))
+  })
 
 /**
  * `POST /v1/embeddings`.

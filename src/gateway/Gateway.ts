@@ -90,39 +90,44 @@ export const make = (config: GatewayConfig.GatewayConfig): Effect.Effect<Gateway
 
 const maxBodyBytes = (gateway: Gateway) => gateway.config.limits?.maxBodyBytes ?? 4 * 1024 * 1024
 
+// Every API request runs this, so it is plain steps rather than a generator.
 const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => void) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const started = yield* Clock.currentTimeMillis
-    // Read once: each read of `headers` may build a fresh Headers value.
-    const headers = request.headers
-    const requestId = Http.requestId(headers["x-request-id"])
-    const cors = Http.corsHeaders(gateway.config.cors?.origins, headers["origin"])
-    const fields: Record<string, string | number> = {}
-    let client = "-"
-    let status = 0
-    // Counted and its release registered in one uninterruptible step: an interruption between
-    // the two would leave the drain waiting for a request that is gone.
-    yield* Effect.acquireRelease(Effect.sync(() => void gateway.inFlight.value++), () =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.withFiber((fiber) => {
+      const clock = fiber.getRef(Clock.Clock)
+      const started = clock.currentTimeMillisUnsafe()
+      // Read once: each read of `headers` may build a fresh Headers value.
+      const headers = request.headers
+      const requestId = Http.requestId(headers["x-request-id"])
+      const cors = Http.corsHeaders(gateway.config.cors?.origins, headers["origin"])
+      const fields: Record<string, string | number> = {}
+      let client = "-"
+      let status = 0
+      // Counted and its release registered in one uninterruptible step: an interruption between
+      // the two would leave the drain waiting for a request that is gone.
+      const counted = Effect.acquireRelease(Effect.sync(() => void gateway.inFlight.value++), () =>
         Effect.sync(() => {
           if (--gateway.inFlight.value === 0) gateway.inFlight.onIdle()
           gateway.metrics.request(client, status === 0 ? 499 : status)
           if (gateway.config.accessLog === false) return
           // No payloads, no keys: names, sizes of nothing, times.
-          log(JSON.stringify({ time: new Date(started).toISOString(), id: requestId, client, method: request.method, path: request.url.split("?")[0], status: status === 0 ? 499 : status, ms: now - started, ...fields }))
-        })))
-    const response = yield* Effect.gen(function*() {
-      const who = yield* gateway.clients.authenticate(headers["authorization"])
-      client = who.name
-      // The client's slot and its release in one uninterruptible step (never a leaked slot).
-      const leave = yield* Effect.acquireRelease(gateway.clients.enter(who), (leave) => leave)
-      const body = request.method === "POST" ? yield* Http.jsonBody(request, headers["content-length"], maxBodyBytes(gateway)) : undefined
-      return yield* handler(gateway, { client: who, requestId, body, leave, note: (more) => Object.assign(fields, more) })
-    }).pipe(Effect.catchTag("Rejection", (rejection) => Effect.succeed(Http.fromRejection(rejection))))
-    status = response.status
-    return HttpServerResponse.setHeaders(response, { ...cors, "x-request-id": requestId })
-  })
+          log(JSON.stringify({ time: new Date(started).toISOString(), id: requestId, client, method: request.method, path: request.url.split("?")[0], status: status === 0 ? 499 : status, ms: clock.currentTimeMillisUnsafe() - started, ...fields }))
+        }))
+      const answered = Effect.flatMap(gateway.clients.authenticate(headers["authorization"]), (who) => {
+        client = who.name
+        // The client's slot and its release in one uninterruptible step (never a leaked slot).
+        return Effect.flatMap(Effect.acquireRelease(gateway.clients.enter(who), (leave) => leave), (leave) => {
+          const answer = (body: unknown) => handler(gateway, { client: who, requestId, body, leave, note: (more) => Object.assign(fields, more) })
+          return request.method === "POST"
+            ? Effect.flatMap(Http.jsonBody(request, headers["content-length"], maxBodyBytes(gateway)), answer)
+            : answer(undefined)
+        })
+      }).pipe(Effect.catchTag("Rejection", (rejection) => Effect.succeed(Http.fromRejection(rejection))))
+      return Effect.andThen(counted, Effect.map(answered, (response) => {
+        status = response.status
+        return HttpServerResponse.setHeaders(response, { ...cors, "x-request-id": requestId })
+      }))
+    }))
 
 /**
  * The gateway's routes, added to the `HttpRouter` in context.
