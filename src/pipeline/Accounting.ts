@@ -28,15 +28,16 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, call: Call): Recent
 
 /**
  * The stage. Nothing to take; closing is synchronous (the ring, the
- * aggregate and the metrics, on the call's own fiber and clock).
+ * aggregate and the metrics, on the call's own fiber and clock). The queue
+ * gauges are the admission stage's: they change only when it takes or gives
+ * back a permit or a place, and it publishes them then.
  *
  * @since 0.1.0
  */
 export const stage = (
   provider: string,
   ring: Ring,
-  recorder: Recorder,
-  gauges: (fiber: Stage.AnyFiber) => void
+  recorder: Recorder
 ): Stage.Stage<void> => ({
   take: () => undefined,
   acquire: () => Effect.void,
@@ -70,7 +71,6 @@ export const stage = (
       attemptsStarted: call.attemptsStarted,
       attemptsAnswered: call.attemptsAnswered
     })
-    gauges(fiber)
     return undefined
   }
 })

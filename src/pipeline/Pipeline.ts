@@ -165,13 +165,14 @@ export const build = Effect.fnUntraced(function*(provider: Provider, options: Op
 
   const gauges = (fiber: Stage.AnyFiber) => recorder.gaugesNow(fiber.context, queue.depth(), queue.inFlight())
 
-  const accounting = Accounting.stage(name, ring, recorder, gauges)
+  const accounting = Accounting.stage(name, ring, recorder)
 
   const admission = PriorityQueue.stage(queue, {
     acquired: (call, fiber) => {
       recorder.queuedNow(fiber.context, call.queueWaitMs)
       gauges(fiber)
     },
+    entered: gauges,
     released: gauges
   })
   const ticket = CircuitBreaker.stage(breaker, error)

@@ -300,12 +300,15 @@ export const stage = (
   queue: PriorityQueue,
   hooks: {
     readonly acquired: (call: Call.Call, fiber: Stage.AnyFiber) => void
+    /** A call joined the queue to wait. */
+    readonly entered: (fiber: Stage.AnyFiber) => void
     readonly released: (fiber: Stage.AnyFiber) => void
   }
 ): Stage.Stage<Place | undefined> => {
   const enqueue: NonNullable<Stage.Stage<Place | undefined>["enqueue"]> = (call, fiber) => {
     const entered = queue.enter(call, Stage.now(fiber))
     if (entered instanceof LlmError) return entered
+    hooks.entered(fiber)
     // The wait resumes with no value: the permit is `undefined`.
     return { placeholder: entered.place, start: entered.start, wait: entered.wait as Effect.Effect<undefined, LlmError> }
   }
@@ -322,6 +325,7 @@ export const stage = (
         if (queue.take(call)) return Effect.succeed(undefined)
         const entered = queue.enter(call, Stage.now(fiber))
         if (entered instanceof LlmError) return Effect.fail(entered)
+        hooks.entered(fiber)
         const wait = Effect.as(restore(entered.wait), undefined)
         return Effect.onExit(
           entered.start === undefined ? wait : Effect.andThen(entered.start, wait),

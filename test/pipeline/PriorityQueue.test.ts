@@ -174,13 +174,14 @@ describe("the admission stage alone (outside a sequence: its own acquire and cle
       agingInterval: Duration.seconds(10)
     })
     let granted = 0
-    const stage = PriorityQueue.stage(queue, { acquired: () => void granted++, released: () => undefined })
-    return { queue, stage, granted: () => granted }
+    let entered = 0
+    const stage = PriorityQueue.stage(queue, { acquired: () => void granted++, entered: () => void entered++, released: () => undefined })
+    return { queue, stage, granted: () => granted, entered: () => entered }
   })
 
   it.effect("waits for the permit, leaves the queue when interrupted, and passes the permit on", () =>
     Effect.gen(function*() {
-      const { queue, stage, granted } = yield* make
+      const { entered, granted, queue, stage } = yield* make
       const gate = yield* Deferred.make<void>()
       const holder = yield* Effect.forkChild(Stage.effect(stage, Harness.call("holder"), () => Deferred.await(gate)))
       yield* Effect.yieldNow
@@ -193,6 +194,6 @@ describe("the admission stage alone (outside a sequence: its own acquire and cle
       yield* Deferred.succeed(gate, undefined)
       assert.strictEqual(yield* Fiber.join(next), "ran")
       yield* Fiber.join(holder)
-      assert.deepStrictEqual([queue.inFlight(), queue.depth(), granted()], [0, 0, 2])
+      assert.deepStrictEqual([queue.inFlight(), queue.depth(), granted(), entered()], [0, 0, 2, 2])
     }))
 })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Metric, Stream } from "effect"
+import { Deferred, Effect, Fiber, Metric, Stream } from "effect"
 import * as ChatChunk from "../../src/domain/ChatChunk.ts"
 import * as Usage from "../../src/domain/Usage.ts"
 import * as LlmError from "../../src/LlmError.ts"
@@ -47,6 +47,26 @@ describe("stats", () => {
       assert.strictEqual(count("failure"), 1)
       assert.isTrue(requests.some((m) => m.attributes?.["reason"] === "NotFound" && m.attributes?.["provider"] === "scripted"))
       assert.isTrue(snapshot.some((m) => m.id === "llm_request_duration_ms" && m.attributes?.["model"] === "metric-model"))
+    }))
+
+  it.effect("the queue gauges follow the permits: one in flight and one waiting, then none", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const { backend } = yield* Harness.make([{ _tag: "Gate", gate }, Scripted.ok()], { maxConcurrentRequests: 1 })
+      const gauge = (id: string) =>
+        Effect.map(Metric.snapshot, (all) => {
+          const found = all.find((m) => m.id === id && m.attributes?.["provider"] === "scripted")
+          return Number((found?.state as { value: number } | undefined)?.value)
+        })
+      const held = yield* Effect.forkChild(backend.chat(hi))
+      yield* Effect.yieldNow
+      const waiting = yield* Effect.forkChild(backend.chat(hi))
+      yield* Effect.yieldNow
+      assert.deepStrictEqual([yield* gauge("llm_in_flight"), yield* gauge("llm_queue_depth")], [1, 1])
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(held)
+      yield* Fiber.join(waiting)
+      assert.deepStrictEqual([yield* gauge("llm_in_flight"), yield* gauge("llm_queue_depth")], [0, 0])
     }))
 
   it.effect("reset clears the snapshot and the recent calls", () =>
