@@ -83,3 +83,18 @@ export const gc = (): boolean => {
   collect()
   return true
 }
+
+/**
+ * Old against new, from interleaved rounds (`old <kind>` and `new <kind>` samples of CPU µs per
+ * call, one per round): per kind the medians and the median of the per-round ratios new/old,
+ * with their range, as printable lines.
+ */
+export const oldAgainstNew = (got: ReadonlyMap<string, ReadonlyArray<number>>, kinds: ReadonlyArray<string>): Array<string> => {
+  const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[values.length >> 1]!
+  return kinds.map((kind) => {
+    const before = got.get(`old ${kind}`)!
+    const after = got.get(`new ${kind}`)!
+    const ratios = before.map((x, i) => after[i]! / x)
+    return `${kind.padEnd(8)} old ${median(before).toFixed(0)} new ${median(after).toFixed(0)} µs/call; new/old per round median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`
+  })
+}

@@ -45,12 +45,7 @@ const program = Effect.scoped(Effect.gen(function*() {
       const order = r % 2 === 0 ? cases : [...cases].reverse()
       for (const [k, f] of order) { const v = await cpuPerCall(f, 700); got.set(k, [...(got.get(k) ?? []), v]) }
     }
-    const med = (a: Array<number>) => [...a].sort((x, y) => x - y)[a.length >> 1]!
-    for (const kind of ["stub", "real"]) {
-      const o = got.get(`old ${kind}`)!, n = got.get(`new ${kind}`)!
-      const ratios = o.map((x, i) => n[i]! / x)
-      console.log(kind.padEnd(5), "old", med(o).toFixed(0), "new", med(n).toFixed(0), "µs/call; new/old per round median", med(ratios).toFixed(3), `(${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`)
-    }
+    for (const line of Support.oldAgainstNew(got, ["stub", "real"])) console.log(line)
   })
 }))
 // The trees are imported at run time, so their services are not known to the type checker.

@@ -29,12 +29,7 @@ const program = Effect.scoped(Effect.gen(function*() {
     const order = r % 2 === 0 ? cases : [...cases].reverse()
     for (const [k, f] of order) { const c0 = process.cpuUsage(); const n = yield* load(f, 500); const c = process.cpuUsage(c0); got.set(k, [...(got.get(k) ?? []), (c.user + c.system) / n]) }
   }
-  const med = (a: Array<number>) => [...a].sort((x, y) => x - y)[a.length >> 1]!
-  for (const kind of ["backend", "router"]) {
-    const o = got.get(`old ${kind}`)!, n = got.get(`new ${kind}`)!
-    const ratios = o.map((x, i) => n[i]! / x)
-    console.log(kind.padEnd(8), "old", med(o).toFixed(0), "new", med(n).toFixed(0), "µs/call; new/old", med(ratios).toFixed(3), `(${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`)
-  }
+  for (const line of Support.oldAgainstNew(got, ["backend", "router"])) console.log(line)
 }))
 // The trees are imported at run time, so their services are not known to the type checker.
 await Effect.runPromise(program as Effect.Effect<void, unknown>)
