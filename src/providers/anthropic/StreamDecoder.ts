@@ -15,12 +15,13 @@
 import { Effect, Schema, Stream } from "effect"
 import * as Chunk from "../../domain/ChatChunk.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as Trusted from "../../internal/Trusted.ts"
 import * as LlmError from "../../LlmError.ts"
 import * as ChunkStream from "../ChunkStream.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
-import { StreamEvent } from "./Wire.ts"
+import { isTextDelta, StreamEvent } from "./Wire.ts"
 
 const decodeEvent = Schema.decodeUnknownResult(StreamEvent)
 
@@ -78,11 +79,16 @@ class Assembler {
     if (event.event === "error" || (typeof json === "object" && json !== null && "type" in json && json.type === "error")) {
       return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     }
-    const decoded = decodeEvent(json)
-    if (decoded._tag === "Failure") {
-      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, event.data)
+    let decoded: StreamEvent
+    if (isTextDelta(json)) decoded = json
+    else {
+      const result = decodeEvent(json)
+      if (result._tag === "Failure") {
+        return ChunkStream.malformed(this.http, this.call, this.providerRequestId, result.failure.message, event.data)
+      }
+      decoded = result.success
     }
-    const out = this.apply(decoded.success)
+    const out = this.apply(decoded)
     if (typeof out === "string") return Effect.fail(this.invalid(out, event.data))
     if (!this.contentSent && out.some(Chunk.isContent)) this.contentSent = true
     return Effect.succeed(out)
@@ -157,7 +163,8 @@ class Assembler {
       case "text": {
         this.blocks.set(index, { kind: "text" })
         const text = block.text ?? ""
-        return text.length > 0 ? [new Chunk.TextDelta({ text })] : none
+        // A decoded string (by the Schema or the hand check): built without a second parse.
+      return text.length > 0 ? [Trusted.tagged(Chunk.TextDelta, "TextDelta", { text })] : none
       }
       case "tool_use": {
         const id = block.id ?? ""
@@ -184,7 +191,8 @@ class Assembler {
     const delta = event.delta
     if (block.kind === "text" && delta?.type === "text_delta") {
       const text = delta.text ?? ""
-      return text.length > 0 ? [new Chunk.TextDelta({ text })] : none
+      // A decoded string (by the Schema or the hand check): built without a second parse.
+      return text.length > 0 ? [Trusted.tagged(Chunk.TextDelta, "TextDelta", { text })] : none
     }
     if (block.kind === "tool" && delta?.type === "input_json_delta") {
       const piece = delta.partial_json ?? ""

@@ -75,6 +75,27 @@ export const StreamEvent = Schema.Struct({
 /** @since 0.1.0 */
 export type StreamEvent = typeof StreamEvent.Type
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+
+/**
+ * A stream's most common event, checked by hand: a block's text delta,
+ * exactly `{ type: "content_block_delta", index, delta: { type: "text_delta", text } }`.
+ * One-sided: what it takes, `StreamEvent` accepts and decodes to an equal
+ * value (pinned by a property test); any other event, or one with more
+ * fields, is decoded by the Schema.
+ *
+ * @since 0.1.0
+ */
+export const isTextDelta = (json: unknown): json is StreamEvent => {
+  if (!isPlainObject(json) || json["type"] !== "content_block_delta" || !Number.isSafeInteger(json["index"])) return false
+  const delta = json["delta"]
+  if (!isPlainObject(delta) || delta["type"] !== "text_delta" || typeof delta["text"] !== "string") return false
+  for (const key in json) if (key !== "type" && key !== "index" && key !== "delta") return false
+  for (const key in delta) if (key !== "type" && key !== "text") return false
+  return true
+}
+
 /** One page of `GET /models`. @since 0.1.0 */
 export const ModelPage = Schema.Struct({
   data: Schema.Array(Schema.Struct({
