@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import { Effect, Schema, type Stream } from "effect"
+import * as Trusted from "../../internal/Trusted.ts"
 import * as LlmError from "../../LlmError.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
@@ -59,15 +60,20 @@ class Assembler implements ChunkStream.Assembler<SseEvent, StreamEvent> {
     if (typeof json === "object" && json !== null && "error" in json && json.error !== null) {
       return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     }
-    const decoded = decodeEvent(json)
-    if (decoded._tag === "Failure") return this.malformed(decoded.failure.message, data)
-    const wire = decoded.success
+    let wire: Wire.StreamEvent
+    if (Wire.isTokenEvent(json)) wire = json
+    else {
+      const decoded = decodeEvent(json)
+      if (decoded._tag === "Failure") return this.malformed(decoded.failure.message, data)
+      wire = decoded.success
+    }
     this.tokens = true
     const token = FromWire.token(wire.token)
     const index = wire.index ?? undefined
     const at = index === undefined ? {} : { index }
     if (wire.generated_text === null || wire.generated_text === undefined) {
-      return Effect.succeed([new TokenEvent({ ...at, token })])
+      // Decoded numbers and an instance of ours: built without a second parse.
+      return Effect.succeed([Trusted.tagged(TokenEvent, "Token", { ...at, token })])
     }
     this.done = true
     const whole = FromWire.generateResponse(wire.generated_text, wire.details, {

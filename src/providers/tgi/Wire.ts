@@ -54,6 +54,45 @@ export const StreamEvent = Schema.Struct({
 /** @since 0.1.0 */
 export type StreamEvent = typeof StreamEvent.Type
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+const tokenField: Readonly<Record<string, (value: unknown) => boolean>> = {
+  id: (value) => typeof value === "number",
+  text: (value) => typeof value === "string",
+  logprob: (value) => value === null || typeof value === "number",
+  special: (value) => value === null || typeof value === "boolean"
+}
+const isPlainToken = (value: unknown): boolean => {
+  if (!isPlainObject(value) || typeof value["id"] !== "number" || typeof value["text"] !== "string") return false
+  for (const key in value) {
+    const check = Object.hasOwn(tokenField, key) ? tokenField[key] : undefined
+    if (check === undefined || !check(value[key])) return false
+  }
+  return true
+}
+
+/**
+ * A stream's common event, checked by hand: one token and nothing else,
+ * exactly the fields `StreamEvent` names (`index`, `token`, and a null
+ * `generated_text` and `details`). One-sided: what it takes, `StreamEvent`
+ * accepts and decodes to an equal value (pinned by a property test); the
+ * last event, and any event with other fields, is decoded by the Schema.
+ *
+ * @since 0.1.0
+ */
+export const isTokenEvent = (json: unknown): json is StreamEvent => {
+  if (!isPlainObject(json) || !isPlainToken(json["token"])) return false
+  for (const key in json) {
+    const value = json[key]
+    if (key === "index") {
+      if (value !== null && typeof value !== "number") return false
+    } else if (key === "generated_text" || key === "details") {
+      if (value !== null) return false
+    } else if (key !== "token") return false
+  }
+  return true
+}
+
 /** `GET /info`. Only `model_id` is required: the rest varies between versions. @since 0.1.0 */
 export const Info = Schema.Struct({
   model_id: Schema.String,

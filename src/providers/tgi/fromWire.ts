@@ -7,6 +7,7 @@ import type { FinishReason } from "../../domain/Chat.ts"
 import { ModelInfo } from "../../domain/Model.ts"
 import * as Usage from "../../domain/Usage.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as Trusted from "../../internal/Trusted.ts"
 import { Details, GenerateResponse, Token } from "./Generate.ts"
 import type * as Wire from "./Wire.ts"
 
@@ -27,13 +28,14 @@ export const finishReason = (raw: string | undefined): FinishReason => {
   }
 }
 
+// Every field is a decoded number, string or boolean, which is all the class asks: built without a second parse.
 /**
  * Maps one wire token.
  *
  * @since 0.1.0
  */
 export const token = (wire: Wire.Token): Token =>
-  new Token({
+  Trusted.make(Token, {
     id: wire.id,
     text: wire.text,
     special: wire.special ?? false,
