@@ -9,11 +9,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
 import * as fc from "fast-check"
 import { isTextDelta, StreamEvent } from "../../../src/providers/anthropic/Wire.ts"
-import { junk } from "../../support/Junk.ts"
+import { junk, near, takesOnlyWhatDecodesUnchanged } from "../../support/Junk.ts"
 import * as Shared from "../../support/Shared.ts"
 
 const decode = Schema.decodeUnknownResult(StreamEvent)
-const near = <A>(right: fc.Arbitrary<A>) => fc.oneof({ weight: 12, arbitrary: right }, { weight: 1, arbitrary: junk })
 // Mostly the text delta's exact shape, sometimes with a field more, a value of the wrong kind or another type.
 const delta = fc.tuple(
   fc.record({ type: near(fc.constantFrom("text_delta", "input_json_delta", "thinking_delta")), text: near(fc.string({ maxLength: 4 })) }),
@@ -32,17 +31,7 @@ const event = fc.tuple(
 
 describe("Anthropic stream events: the hand check for text deltas", () => {
   it("takes only what the Schema accepts, and the Schema decodes it unchanged", () => {
-    let taken = 0
-    fc.assert(
-      fc.property(event, (input) => {
-        if (!isTextDelta(input)) return
-        taken++
-        const decoded = decode(input)
-        assert.strictEqual(decoded._tag, "Success", `the Schema refuses what the hand check took: ${JSON.stringify(input)}`)
-        assert.deepStrictEqual((decoded as { readonly success: unknown }).success, input)
-      }),
-      { numRuns: 20000, seed: 20261202 }
-    )
+    const taken = takesOnlyWhatDecodesUnchanged(event, isTextDelta, decode, 20000)
     assert.isAbove(taken, 40, `taken ${taken}`)
   })
 

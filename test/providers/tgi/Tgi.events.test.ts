@@ -11,11 +11,10 @@ import * as fc from "fast-check"
 import * as FromWire from "../../../src/providers/tgi/fromWire.ts"
 import { Token } from "../../../src/providers/tgi/Generate.ts"
 import { isTokenEvent, StreamEvent } from "../../../src/providers/tgi/Wire.ts"
-import { junk } from "../../support/Junk.ts"
+import { junk, near, takesOnlyWhatDecodesUnchanged } from "../../support/Junk.ts"
 import * as Shared from "../../support/Shared.ts"
 
 const decode = Schema.decodeUnknownResult(StreamEvent)
-const near = <A>(right: fc.Arbitrary<A>) => fc.oneof({ weight: 12, arbitrary: right }, { weight: 1, arbitrary: junk })
 // Mostly a token event's exact shape, sometimes with a field more, a value of the wrong kind or the last event's text.
 const token = fc.tuple(
   fc.record({
@@ -40,17 +39,7 @@ const event = fc.tuple(
 
 describe("TGI stream events: the hand check for token events", () => {
   it("takes only what the Schema accepts, and the Schema decodes it unchanged", () => {
-    let taken = 0
-    fc.assert(
-      fc.property(event, (input) => {
-        if (!isTokenEvent(input)) return
-        taken++
-        const decoded = decode(input)
-        assert.strictEqual(decoded._tag, "Success", `the Schema refuses what the hand check took: ${JSON.stringify(input)}`)
-        assert.deepStrictEqual((decoded as { readonly success: unknown }).success, input)
-      }),
-      { numRuns: 6000, seed: 20261202 }
-    )
+    const taken = takesOnlyWhatDecodesUnchanged(event, isTokenEvent, decode, 6000)
     assert.isAbove(taken, 300, `taken ${taken}`)
   })
 
