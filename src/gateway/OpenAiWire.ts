@@ -18,6 +18,7 @@ import type { ModelInfo } from "../domain/Model.ts"
 import * as ResponseFormat from "../domain/ResponseFormat.ts"
 import * as Tool from "../domain/Tool.ts"
 import * as Trusted from "../internal/Trusted.ts"
+import { isPlainObject } from "../internal/PlainObject.ts"
 import * as LlmError from "../LlmError.ts"
 import * as Validate from "../pipeline/Validate.ts"
 
@@ -182,8 +183,6 @@ const userText = (text: string) => Trusted.make(Message.UserMessage, { role: "us
 // (unknown fields are ignored by both; pinned by a property test). Anything
 // else (tools, content parts, tool messages, a response format) goes to the
 // Schema, which names the field.
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
 const numberOrNull = (value: unknown) => value === null || typeof value === "number"
 const booleanOrNull = (value: unknown) => value === null || typeof value === "boolean"
 const plainField: Readonly<Record<string, (value: unknown) => boolean>> = {

@@ -10,6 +10,7 @@ import { CallOptionsSchema, type CallOptions, type Priority, REQUEST_ID_PATTERN 
 import { ChatRequest, type ChatRequestInput } from "../domain/Chat.ts"
 import { EmbedRequest, type EmbedRequestInput } from "../domain/Embedding.ts"
 import { AssistantMessage, ToolMessage, UserMessage } from "../domain/Message.ts"
+import { isPlainObject } from "../internal/PlainObject.ts"
 import * as Trusted from "../internal/Trusted.ts"
 import * as LlmError from "../LlmError.ts"
 
@@ -83,8 +84,8 @@ const scalar: Record<string, (value: unknown) => boolean> = {
  * @since 0.1.0
  */
 export const plainChatRequest = (input: unknown): ChatRequest | undefined => {
-  if (typeof input !== "object" || input === null || Object.getPrototypeOf(input) !== Object.prototype) return undefined
-  const fields = input as Record<string, unknown>
+  if (!isPlainObject(input)) return undefined
+  const fields = input
   let messages: ReadonlyArray<unknown> | undefined
   let stop: ReadonlyArray<unknown> | undefined
   for (const key in fields) {
@@ -191,8 +192,8 @@ const optionField: Record<string, (value: unknown) => boolean> = {
  * @since 0.1.0
  */
 export const isPlainCallOptions = (options: unknown): options is CallOptions => {
-  if (typeof options !== "object" || options === null || Object.getPrototypeOf(options) !== Object.prototype) return false
-  const fields = options as Record<string, unknown>
+  if (!isPlainObject(options)) return false
+  const fields = options
   for (const key in fields) {
     if (!Object.hasOwn(fields, key)) return false
     const check = Object.hasOwn(optionField, key) ? optionField[key] : undefined

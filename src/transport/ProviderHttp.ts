@@ -251,7 +251,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return known
   }
 
-  // Header name/value pairs that passed the check (the same on every request: keys, versions, accept).
+  // Header name/value pairs that passed the check and are the same on every request (accept,
+  // versions, organization): never the request id or a value carrying the call's key (`Outbound.unsafeHeader`).
   const passedHeaders = new Map<string, string>()
   const send = (spec: RequestSpec, call: CallContext) => {
     const request = build(spec, call)

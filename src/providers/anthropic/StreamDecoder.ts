@@ -163,8 +163,8 @@ class Assembler {
       case "text": {
         this.blocks.set(index, { kind: "text" })
         const text = block.text ?? ""
-        // A decoded string (by the Schema or the hand check): built without a second parse.
-      return text.length > 0 ? [Trusted.tagged(Chunk.TextDelta, "TextDelta", { text })] : none
+        // A decoded string: built without a second parse.
+        return text.length > 0 ? [Trusted.tagged(Chunk.TextDelta, "TextDelta", { text })] : none
       }
       case "tool_use": {
         const id = block.id ?? ""

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { isPlainObject } from "../../internal/PlainObject.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -75,8 +76,6 @@ export const StreamEvent = Schema.Struct({
 /** @since 0.1.0 */
 export type StreamEvent = typeof StreamEvent.Type
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
 
 /**
  * A stream's most common event, checked by hand: a block's text delta,

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { isPlainObject } from "../../internal/PlainObject.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -54,8 +55,6 @@ export const StreamEvent = Schema.Struct({
 /** @since 0.1.0 */
 export type StreamEvent = typeof StreamEvent.Type
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
 const tokenField: Readonly<Record<string, (value: unknown) => boolean>> = {
   id: (value) => typeof value === "number",
   text: (value) => typeof value === "string",
