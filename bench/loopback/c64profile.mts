@@ -20,7 +20,7 @@ await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
   yield* load(2000)
   const session = new Session(); session.connect()
   yield* Effect.promise(() => session.post("Profiler.enable"))
-  yield* Effect.promise(() => session.post("Profiler.start"))
+  yield* Effect.promise(() => session.post("Profiler.setSamplingInterval", { interval: Number(process.env.INTERVAL ?? 1000) }).then(() => session.post("Profiler.start")))
   const c0 = process.cpuUsage()
   const n = yield* load(4000)
   const c = process.cpuUsage(c0)

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { Clock, Data, Effect } from "effect"
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import type { Priority } from "../domain/CallOptions.ts"
 import type * as GatewayConfig from "./GatewayConfig.ts"
 
@@ -17,7 +17,9 @@ import type * as GatewayConfig from "./GatewayConfig.ts"
  *
  * @since 0.1.0
  */
-export const hashKey = (key: string): string => `sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`
+// The one-shot `hash` (a string is hashed as UTF-8): every API request hashes its key, and the
+// streaming `createHash` object costs about twice as much for a value this short.
+export const hashKey = (key: string): string => `sha256:${hash("sha256", key, "hex")}`
 
 /**
  * A request the gateway refuses itself, before any backend is asked: its

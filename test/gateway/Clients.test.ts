@@ -22,6 +22,12 @@ const post = (url: string, body: unknown, key: string | null = S.CLIENT_KEY, hea
 const hi = { model: "up-model", messages: [{ role: "user", content: "Hi" }] }
 
 describe("gateway clients", () => {
+  // Vectors from `sha256sum`, outside this code: a config's hashes must stay readable across versions.
+  it("hashKey is the hex SHA-256 of the key's UTF-8 bytes", () => {
+    assert.strictEqual(hashKey("abc"), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    assert.strictEqual(hashKey("clé-🔑"), "sha256:26253e5f26eabf0b67ccfade68b830ef32a1cc9b1f4df6a2fddf59506276ad50")
+  })
+
   it.live("a missing or wrong key is 401 and nothing is spent", () =>
     Effect.gen(function*() {
       const up = yield* S.upstream(() => ({ kind: "json", body: S.completion("x") }))
