@@ -13,6 +13,8 @@
  *   (the HTTP serving and the gateway's own work, plus the fetch client);
  * - bare route: fetch to an Effect HttpRouter route that reads the body and
  *   answers the same JSON (the floor the gateway's own work sits on).
+ *
+ * ONLY=name,name runs just the rows whose label starts with one of them (e.g. to profile one with --cpu-prof).
  */
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
@@ -76,7 +78,7 @@ const program = Effect.gen(function*() {
   const post = (url: string, key: string) => () =>
     fetch(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body }).then((r) => r.text())
   const backend = gateway.backends.byName.get("up")!
-  const cases: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
+  const all: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
     ["fetch", post(`${server.url}/chat/completions`, Support.KEY)],
     ["HttpClient (undici)", () =>
       Effect.runPromise(client.execute(HttpClientRequest.post(`${server.url}/chat/completions`).pipe(
@@ -88,6 +90,8 @@ const program = Effect.gen(function*() {
     ["gateway, stub backend", post(`http://127.0.0.1:${stubPort}/v1/chat/completions`, "bench-client")],
     ["bare route", post(`http://127.0.0.1:${barePort}/v1/chat/completions`, "bench-client")]
   ]
+  const only = process.env["ONLY"]?.split(",")
+  const cases = only === undefined ? all : all.filter(([label]) => only.some((name) => label.startsWith(name)))
   const rows = yield* Effect.promise(async () => {
     for (const [, f] of cases) await cpuPerCall(f, 300)
     const samples = cases.map(() => [] as Array<number>)

@@ -11,9 +11,10 @@
 // - backend: the whole backend (validation, the call's record, queue, breaker, key, retry, attempt timeout, stats).
 //
 // MEM=1 swaps the loopback server for an in-memory client that answers after a `setImmediate` (an
-// answer that suspends, like a socket, without the kernel). C (default 64), ROUNDS (12), MS (1000).
+// answer that suspends, like a socket, without the kernel); FETCH=1 runs every layer on
+// `FetchHttpClient` instead of undici. C (default 64), ROUNDS (12), MS (1000).
 import { Effect, Layer, Redacted } from "effect"
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { Message } from "../../src/index.ts"
 import * as Validate from "../../src/pipeline/Validate.ts"
 import * as Dialect from "../../src/providers/openai-compat/Dialect.ts"
@@ -42,7 +43,7 @@ const suspending = Layer.succeed(HttpClient.HttpClient)(HttpClient.make((request
 const program = Effect.scoped(Effect.gen(function*() {
   const server = process.env["MEM"] ? undefined : yield* Effect.acquireRelease(Effect.promise(() => Support.startServer()), (s) => Effect.sync(s.stop))
   const url = server?.url ?? "http://memory.invalid/v1"
-  const context = yield* Layer.build(server === undefined ? suspending : Transports.undiciLayer)
+  const context = yield* Layer.build(server === undefined ? suspending : process.env["FETCH"] ? FetchHttpClient.layer : Transports.undiciLayer)
   const client = Layer.succeedContext(context)
   const http = yield* Effect.provide(Effect.service(HttpClient.HttpClient), client)
   const wire = { model: "bench-model", messages: [{ role: "user", content: "Hi" }] }
@@ -66,7 +67,7 @@ const program = Effect.scoped(Effect.gen(function*() {
   const backend = yield* Effect.provide(Support.backend(url, C), client)
   const input = { messages: [Message.user("Hi")] }
 
-  const layers: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
+  const all: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
     ["raw", Effect.suspend(() => Effect.flatMap(http.execute(HttpClientRequest.bodyJsonUnsafe(HttpClientRequest.bearerToken(HttpClientRequest.post(`${url}/chat/completions`), Support.KEY), wire)), (r) => r.json))],
     ["client span", Effect.suspend(() =>
       Effect.flatMap(
@@ -78,6 +79,8 @@ const program = Effect.scoped(Effect.gen(function*() {
     ["translation", Effect.suspend(() => provider.chat!(checked.success, call))],
     ["backend", Effect.suspend(() => backend.chat(input))]
   ]
+  const only = process.env["ONLY"]?.split(",")
+  const layers = only === undefined ? all : all.filter(([name]) => only.includes(name))
 
   const load = (one: Effect.Effect<unknown, unknown>, ms: number) => Effect.gen(function*() {
     const deadline = Date.now() + ms

@@ -71,6 +71,39 @@ describe("gateway clients", () => {
       assert.strictEqual((yield* post(url, hi, "k-narrow")).status, 200, "the slot is free again after the disconnect")
     }))
 
+  it.live("a client's concurrency slot is held until its stream's body ends, not until its headers are sent", () =>
+    Effect.gen(function*() {
+      const frames = S.sse([S.chunk({ role: "assistant", content: "one " }), S.chunk({ content: "two " }), S.chunk({ content: "three" }), S.chunk({}, "stop")])
+      const up = yield* S.upstream((r) => r.json.stream === true ? { kind: "sse", frames, delayMs: 100 } : { kind: "json", body: S.completion("x") })
+      const { gateway, url } = yield* S.serve(S.baseConfig([S.backend("primary", up.url)], {
+        clients: [{ name: "narrow", keyHash: hashKey("k-narrow"), maxConcurrent: 1 }]
+      }))
+      const response = yield* Effect.promise(() =>
+        fetch(`${url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: "Bearer k-narrow", "content-type": "application/json" },
+          body: JSON.stringify({ ...hi, stream: true })
+        })
+      )
+      assert.strictEqual(response.status, 200)
+      const reader = response.body!.getReader()
+      yield* Effect.promise(() => reader.read())
+      // Headers and a first chunk are out, the body is not done: the slot and the drain count are held.
+      assert.strictEqual(gateway.inFlight.value, 1)
+      assert.strictEqual((yield* post(url, hi, "k-narrow")).status, 429)
+      let text = ""
+      const decoder = new TextDecoder()
+      for (;;) {
+        const { done, value } = yield* Effect.promise(() => reader.read())
+        if (done) break
+        text += decoder.decode(value, { stream: true })
+      }
+      assert.isTrue(text.trimEnd().endsWith("data: [DONE]"))
+      yield* Effect.promise(() => waitFor(() => gateway.inFlight.value === 0))
+      assert.strictEqual((yield* post(url, hi, "k-narrow")).status, 200, "the slot is free once the body ended")
+      assert.strictEqual(up.seen.length, 2, "the refused call never reached the backend")
+    }))
+
   it.live("a body over the cap is 413; CORS headers only when configured", () =>
     Effect.gen(function*() {
       const up = yield* S.upstream(() => ({ kind: "json", body: S.completion("x") }))
