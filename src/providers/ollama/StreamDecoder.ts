@@ -11,6 +11,7 @@
 import { Effect, Result, Schema, Stream } from "effect"
 import * as Chunk from "../../domain/ChatChunk.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as Trusted from "../../internal/Trusted.ts"
 import * as LlmError from "../../LlmError.ts"
 import * as ChunkStream from "../ChunkStream.ts"
 import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
@@ -47,17 +48,18 @@ const decodeGenerate = Schema.decodeUnknownResult(Wire.GenerateLine)
  * @since 0.1.0
  */
 export const chatLine: Reader = (json) =>
-  Result.mapBoth(decodeChat(json), {
-    onFailure: (error) => error.message,
-    onSuccess: (line) => ({
-      model: line.model ?? undefined,
-      text: line.message?.content ?? "",
-      toolCalls: line.message?.tool_calls ?? [],
-      done: line.done === true,
-      doneReason: line.done_reason ?? undefined,
-      counts: line
-    })
-  })
+  Wire.isTextChatLine(json)
+    ? Result.succeed(fromChat(json))
+    : Result.mapBoth(decodeChat(json), { onFailure: (error) => error.message, onSuccess: fromChat })
+
+const fromChat = (line: Wire.ChatLine): Line => ({
+  model: line.model ?? undefined,
+  text: line.message?.content ?? "",
+  toolCalls: line.message?.tool_calls ?? [],
+  done: line.done === true,
+  doneReason: line.done_reason ?? undefined,
+  counts: line
+})
 
 /**
  * Reads `/api/generate` lines (`response`).
@@ -65,17 +67,18 @@ export const chatLine: Reader = (json) =>
  * @since 0.1.0
  */
 export const generateLine: Reader = (json) =>
-  Result.mapBoth(decodeGenerate(json), {
-    onFailure: (error) => error.message,
-    onSuccess: (line) => ({
-      model: line.model ?? undefined,
-      text: line.response ?? "",
-      toolCalls: [],
-      done: line.done === true,
-      doneReason: line.done_reason ?? undefined,
-      counts: line
-    })
-  })
+  Wire.isTextGenerateLine(json)
+    ? Result.succeed(fromGenerate(json))
+    : Result.mapBoth(decodeGenerate(json), { onFailure: (error) => error.message, onSuccess: fromGenerate })
+
+const fromGenerate = (line: Wire.GenerateLine): Line => ({
+  model: line.model ?? undefined,
+  text: line.response ?? "",
+  toolCalls: [],
+  done: line.done === true,
+  doneReason: line.done_reason ?? undefined,
+  counts: line
+})
 
 /**
  * True for an `{"error": ...}` object (Ollama's in-stream failure).
@@ -99,7 +102,7 @@ class Assembler {
   ) {}
 
 
-  onLine(raw: string): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
+  onLine(raw: string): ChunkStream.Emitted<Chunk.ChatChunk> {
     // Anything after the final line is not part of this answer.
     if (this.done) return Effect.succeed([])
     let json: unknown
@@ -111,7 +114,7 @@ class Assembler {
     if (isError(json)) return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
     const read = this.read(json)
     if (Result.isFailure(read)) return ChunkStream.malformed(this.http, this.call, this.providerRequestId, read.failure, raw)
-    return Effect.succeed(this.onRead(read.success))
+    return this.onRead(read.success)
   }
 
   private onRead(line: Line): Array<Chunk.ChatChunk> {
@@ -126,7 +129,8 @@ class Assembler {
     }
     if (line.text.length > 0) {
       this.contentSent = true
-      out.push(new Chunk.TextDelta({ text: line.text }))
+      // Text the line's check (the Schema's or the hand check) found a string.
+      out.push(Trusted.tagged(Chunk.TextDelta, "TextDelta", { text: line.text }))
     }
     // Ollama sends each tool call whole, in one line: its one delta is all of it.
     for (const wire of line.toolCalls) {

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { isPlainObject } from "../../internal/PlainObject.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -72,6 +73,45 @@ export const GenerateLine = Schema.Struct({
 })
 /** @since 0.1.0 */
 export type GenerateLine = typeof GenerateLine.Type
+
+// A field the Schema marks `optionalKey(NullOr(...))`: absent (not `undefined`: the key is exact), null, or of its kind.
+const optional = (json: Record<string, unknown>, key: string, type: "string" | "number"): boolean =>
+  !Object.hasOwn(json, key) || json[key] === null || typeof json[key] === type
+const counts = ["total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration"] as const
+
+// The fields a text line shares: `done: false`, and the rest of the known ones of the right kind.
+const isTextLineBase = (json: Record<string, unknown>): boolean => {
+  if (json["done"] !== false || !optional(json, "model", "string") || !optional(json, "created_at", "string")) return false
+  if (!optional(json, "done_reason", "string")) return false
+  for (const key of counts) if (!optional(json, key, "number")) return false
+  return true
+}
+
+/**
+ * A chat stream's common line, checked by hand: a plain object with
+ * `done: false`, a message without tool calls, and every field `ChatLine`
+ * names absent, null or of its kind (others are ignored, as the Schema
+ * ignores them). One-sided: what it takes, `ChatLine` accepts (pinned by a
+ * property test); a final line, a tool call and anything else go to the Schema.
+ *
+ * @since 0.1.0
+ */
+export const isTextChatLine = (json: unknown): json is ChatLine => {
+  if (!isPlainObject(json) || !isTextLineBase(json)) return false
+  if (!Object.hasOwn(json, "message") || json["message"] === null) return true
+  const message = json["message"]
+  return isPlainObject(message) && optional(message, "role", "string") && optional(message, "content", "string") &&
+    optional(message, "thinking", "string") && (!Object.hasOwn(message, "tool_calls") || message["tool_calls"] === null)
+}
+
+/**
+ * A generate stream's common line, checked by hand like `isTextChatLine`
+ * (`response` and `thinking` absent, null or text), one-sided against `GenerateLine`.
+ *
+ * @since 0.1.0
+ */
+export const isTextGenerateLine = (json: unknown): json is GenerateLine =>
+  isPlainObject(json) && isTextLineBase(json) && optional(json, "response", "string") && optional(json, "thinking", "string")
 
 /** @since 0.1.0 */
 export const EmbedReply = Schema.Struct({
