@@ -6,13 +6,13 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { WireCount } from "../../internal/WireCount.ts"
 import { isPlainObject } from "../../internal/PlainObject.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
-// Counts go straight into `Usage`, whose constructor rejects fractions and
-// negatives: check them here so a bad body is an InvalidResponse, not a defect.
-const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+// Counts go straight into `Usage`: checked here, so a bad body is an InvalidResponse, not a defect.
+const Count = WireCount
 
 /** @since 0.1.0 */
 export const WireUsage = Schema.Struct({

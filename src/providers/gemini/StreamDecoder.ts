@@ -13,6 +13,7 @@ import { Effect, Schema, type Stream } from "effect"
 import * as Chunk from "../../domain/ChatChunk.ts"
 import type { Usage } from "../../domain/Usage.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
+import * as Trusted from "../../internal/Trusted.ts"
 import * as LlmError from "../../LlmError.ts"
 import * as ChunkStream from "../ChunkStream.ts"
 import type { SseEvent } from "../../transport/EventStream.ts"
@@ -20,9 +21,21 @@ import type { CallContext, ProviderHttp } from "../../transport/ProviderHttp.ts"
 import * as FromWire from "./fromWire.ts"
 import * as PartialArgs from "./PartialArgs.ts"
 import type * as Wire from "./Wire.ts"
-import { GenerateContentResponse } from "./Wire.ts"
+import { GenerateContentResponse, isTextFrame } from "./Wire.ts"
 
 const decodeFrame = Schema.decodeUnknownResult(GenerateContentResponse)
+
+/**
+ * One event's parsed JSON as a response, or why it is not one: the common
+ * text event by the hand check (`Wire.isTextFrame`), anything else by the Schema.
+ *
+ * @since 0.1.0
+ */
+export const readFrame = (json: unknown): GenerateContentResponse | string => {
+  if (isTextFrame(json)) return json
+  const decoded = decodeFrame(json)
+  return decoded._tag === "Failure" ? decoded.failure.message : decoded.success
+}
 
 const isErrorObject = (json: unknown): boolean => {
   const value = Array.isArray(json) ? json[0] : json
@@ -56,9 +69,9 @@ class Assembler implements ChunkStream.Assembler<SseEvent> {
     return Effect.fail(this.http.fail(this.call, reason, { providerRequestId: this.providerRequestId }))
   }
 
-  onEvent(event: SseEvent): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
+  onEvent(event: SseEvent): ChunkStream.Emitted<Chunk.ChatChunk> {
     const data = event.data.trim()
-    if (data.length === 0) return Effect.succeed([])
+    if (data.length === 0) return []
     let json: unknown
     try {
       json = JSON.parse(data)
@@ -66,14 +79,12 @@ class Assembler implements ChunkStream.Assembler<SseEvent> {
       return ChunkStream.malformed(this.http, this.call, this.providerRequestId, "stream event is not JSON", data)
     }
     if (isErrorObject(json)) return Effect.flatMap(this.http.inStreamError(this.call, json), Effect.fail)
-    const decoded = decodeFrame(json)
-    if (decoded._tag === "Failure") {
-      return ChunkStream.malformed(this.http, this.call, this.providerRequestId, decoded.failure.message, data)
-    }
-    return this.onFrame(decoded.success)
+    const frame = readFrame(json)
+    if (typeof frame === "string") return ChunkStream.malformed(this.http, this.call, this.providerRequestId, frame, data)
+    return this.onFrame(frame)
   }
 
-  private onFrame(frame: GenerateContentResponse): Effect.Effect<ReadonlyArray<Chunk.ChatChunk>, LlmError.LlmError> {
+  private onFrame(frame: GenerateContentResponse): ChunkStream.Emitted<Chunk.ChatChunk> {
     const out: Array<Chunk.ChatChunk> = []
     if (!this.metadataSent) {
       this.metadataSent = true
@@ -91,11 +102,12 @@ class Assembler implements ChunkStream.Assembler<SseEvent> {
       if (blocked !== null && blocked !== undefined) {
         return this.fail(FromWire.filtered("prompt blocked", blocked, frame.promptFeedback?.blockReasonMessage))
       }
-      return Effect.succeed(out)
+      return out
     }
     for (const part of candidate.content?.parts ?? []) {
       const text = FromWire.text(part)
-      if (text !== undefined) out.push(new Chunk.TextDelta({ text }))
+      // A string the frame's check (the Schema's or the hand check) found.
+      if (text !== undefined) out.push(Trusted.tagged(Chunk.TextDelta, "TextDelta", { text }))
       if (part.functionCall !== null && part.functionCall !== undefined) out.push(...this.onCall(part.functionCall))
       const skipped = FromWire.skippedKinds(part)
       if (skipped !== undefined) out.push(Chunk.warning(FromWire.skippedWarning(skipped)))
@@ -111,7 +123,7 @@ class Assembler implements ChunkStream.Assembler<SseEvent> {
       out.push(...this.calls)
       out.push(new Chunk.Finish({ reason: FromWire.finishReason(raw, this.calls.length > 0), raw }))
     }
-    return Effect.succeed(out)
+    return out
   }
 
   // A whole call (name and args, nothing to follow) is one delta and one call;

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { isPlainObject } from "../../internal/PlainObject.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -124,3 +125,43 @@ export const ListModelsResponse = Schema.Struct({
 })
 /** @since 0.1.0 */
 export type ListModelsResponse = typeof ListModelsResponse.Type
+
+// A field the Schema marks `optionalKey(NullOr(...))`: absent (not `undefined`: the key is exact), null, or of its kind.
+const optional = (json: Record<string, unknown>, key: string, type: "string" | "number" | "boolean"): boolean =>
+  !Object.hasOwn(json, key) || json[key] === null || typeof json[key] === type
+const absent = (json: Record<string, unknown>, key: string): boolean => !Object.hasOwn(json, key) || json[key] === null
+
+const usageKeys = ["promptTokenCount", "candidatesTokenCount", "totalTokenCount", "cachedContentTokenCount", "thoughtsTokenCount", "toolUsePromptTokenCount"]
+const isUsage = (value: unknown): boolean => isPlainObject(value) && usageKeys.every((key) => optional(value, key, "number"))
+// A text part: its text, perhaps `thought`, and no function call (other keys are the part's rest, kept as they are).
+const isTextPart = (value: unknown): boolean =>
+  isPlainObject(value) && typeof value["text"] === "string" && optional(value, "thought", "boolean") && !Object.hasOwn(value, "functionCall")
+const isTextCandidate = (value: unknown): boolean => {
+  if (!isPlainObject(value) || !optional(value, "finishReason", "string") || !optional(value, "finishMessage", "string") || !optional(value, "index", "number")) return false
+  if (absent(value, "content")) return true
+  const content = value["content"]
+  if (!isPlainObject(content) || !optional(content, "role", "string")) return false
+  if (absent(content, "parts")) return true
+  const parts = content["parts"]
+  return Array.isArray(parts) && parts.every(isTextPart)
+}
+
+/**
+ * A stream's common event, checked by hand: a response whose candidates hold
+ * only text parts, with no prompt feedback, every field
+ * `GenerateContentResponse` names absent, null or of its kind (others are
+ * ignored, as the Schema ignores them). One-sided: what it takes, the Schema
+ * accepts, and the decoder reads the same from it as from the Schema's
+ * output (pinned by a property test); function calls, blocked prompts and
+ * anything else go to the Schema.
+ *
+ * @since 0.1.0
+ */
+export const isTextFrame = (json: unknown): json is GenerateContentResponse => {
+  if (!isPlainObject(json) || !optional(json, "modelVersion", "string") || !optional(json, "responseId", "string")) return false
+  if (!absent(json, "promptFeedback")) return false
+  if (!absent(json, "usageMetadata") && !isUsage(json["usageMetadata"])) return false
+  if (absent(json, "candidates")) return true
+  const candidates = json["candidates"]
+  return Array.isArray(candidates) && candidates.every(isTextCandidate)
+}

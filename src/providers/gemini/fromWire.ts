@@ -10,6 +10,7 @@ import * as Content from "../../domain/Content.ts"
 import { ModelInfo } from "../../domain/Model.ts"
 import * as Usage from "../../domain/Usage.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
+import { isWireCount } from "../../internal/WireCount.ts"
 import * as LlmError from "../../LlmError.ts"
 import type * as Wire from "./Wire.ts"
 
@@ -52,8 +53,7 @@ export const filtered = (what: string, raw: string, message: string | null | und
     detail: `${what} (${raw})${message !== null && message !== undefined && message.length > 0 ? `: ${message}` : ""}`
   })
 
-const count = (value: number | null | undefined): number | undefined =>
-  value !== null && value !== undefined && Number.isInteger(value) && value >= 0 ? value : undefined
+const count = (value: number | null | undefined): number | undefined => isWireCount(value) ? value : undefined
 
 /**
  * Maps `usageMetadata`. Output counts the thinking tokens too (Gemini reports

@@ -8,6 +8,7 @@
  */
 import { Schema } from "effect"
 import { isPlainObject } from "../../internal/PlainObject.ts"
+import { isWireCount, WireCount } from "../../internal/WireCount.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -34,9 +35,10 @@ const metrics = {
   done_reason: opt(Schema.String),
   total_duration: opt(Schema.Number),
   load_duration: opt(Schema.Number),
-  prompt_eval_count: opt(Schema.Number),
+  // Counts go straight into `Usage`: checked here, so a bad body is an InvalidResponse, not a defect.
+  prompt_eval_count: opt(WireCount),
   prompt_eval_duration: opt(Schema.Number),
-  eval_count: opt(Schema.Number),
+  eval_count: opt(WireCount),
   eval_duration: opt(Schema.Number)
 }
 
@@ -77,13 +79,17 @@ export type GenerateLine = typeof GenerateLine.Type
 // A field the Schema marks `optionalKey(NullOr(...))`: absent (not `undefined`: the key is exact), null, or of its kind.
 const optional = (json: Record<string, unknown>, key: string, type: "string" | "number"): boolean =>
   !Object.hasOwn(json, key) || json[key] === null || typeof json[key] === type
-const counts = ["total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration"] as const
+const durations = ["total_duration", "load_duration", "prompt_eval_duration", "eval_duration"] as const
+const counts = ["prompt_eval_count", "eval_count"] as const
+const optionalCount = (json: Record<string, unknown>, key: string): boolean =>
+  !Object.hasOwn(json, key) || json[key] === null || isWireCount(json[key])
 
 // The fields a text line shares: `done: false`, and the rest of the known ones of the right kind.
 const isTextLineBase = (json: Record<string, unknown>): boolean => {
   if (json["done"] !== false || !optional(json, "model", "string") || !optional(json, "created_at", "string")) return false
   if (!optional(json, "done_reason", "string")) return false
-  for (const key of counts) if (!optional(json, key, "number")) return false
+  for (const key of durations) if (!optional(json, key, "number")) return false
+  for (const key of counts) if (!optionalCount(json, key)) return false
   return true
 }
 
@@ -119,7 +125,7 @@ export const EmbedReply = Schema.Struct({
   embeddings: Schema.Array(Schema.Array(Schema.Number)),
   total_duration: opt(Schema.Number),
   load_duration: opt(Schema.Number),
-  prompt_eval_count: opt(Schema.Number)
+  prompt_eval_count: opt(WireCount)
 })
 /** @since 0.1.0 */
 export type EmbedReply = typeof EmbedReply.Type

@@ -6,16 +6,18 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { WireCount } from "../../internal/WireCount.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
 /** @since 0.1.0 */
 export const WireUsage = Schema.Struct({
-  prompt_tokens: opt(Schema.Number),
-  completion_tokens: opt(Schema.Number),
-  total_tokens: opt(Schema.Number),
-  prompt_tokens_details: opt(Schema.Struct({ cached_tokens: opt(Schema.Number) })),
-  completion_tokens_details: opt(Schema.Struct({ reasoning_tokens: opt(Schema.Number) }))
+  // Counts go straight into `Usage`: checked here, so a bad body is an InvalidResponse, not a defect.
+  prompt_tokens: opt(WireCount),
+  completion_tokens: opt(WireCount),
+  total_tokens: opt(WireCount),
+  prompt_tokens_details: opt(Schema.Struct({ cached_tokens: opt(WireCount) })),
+  completion_tokens_details: opt(Schema.Struct({ reasoning_tokens: opt(WireCount) }))
 })
 /** @since 0.1.0 */
 export type WireUsage = typeof WireUsage.Type

@@ -12,6 +12,7 @@
  *
  * @since 0.1.0
  */
+import { isWireCount } from "../../internal/WireCount.ts"
 import type { ChatCompletion, ChatCompletionChunk } from "./Wire.ts"
 
 type Check = (value: unknown) => boolean
@@ -34,11 +35,12 @@ const arrayOf = (check: Check): Check => (value) => {
 }
 
 // Every check is built once, here: nothing is allocated per chunk.
-const optPromptDetails = optional((d) => isRecord(d) && optNumber(d.cached_tokens))
-const optCompletionDetails = optional((d) => isRecord(d) && optNumber(d.reasoning_tokens))
+const optCount = optional(isWireCount)
+const optPromptDetails = optional((d) => isRecord(d) && optCount(d.cached_tokens))
+const optCompletionDetails = optional((d) => isRecord(d) && optCount(d.reasoning_tokens))
 const isUsage: Check = (value) =>
-  isRecord(value) && optNumber(value.prompt_tokens) && optNumber(value.completion_tokens) &&
-  optNumber(value.total_tokens) && optPromptDetails(value.prompt_tokens_details) &&
+  isRecord(value) && optCount(value.prompt_tokens) && optCount(value.completion_tokens) &&
+  optCount(value.total_tokens) && optPromptDetails(value.prompt_tokens_details) &&
   optCompletionDetails(value.completion_tokens_details)
 
 const optFunction = optional((f) => isRecord(f) && optString(f.name) && optString(f.arguments))

@@ -9,6 +9,7 @@ import { Effect, Stream } from "effect"
 import { EmbedResponse } from "../../domain/Embedding.ts"
 import * as Usage from "../../domain/Usage.ts"
 import { omitUndefined } from "../../internal/omitUndefined.ts"
+import { isWireCount } from "../../internal/WireCount.ts"
 import type * as LlmError from "../../LlmError.ts"
 import type { CallContext, ProviderHttp, Reply } from "../../transport/ProviderHttp.ts"
 import * as CompatFromWire from "../openai-compat/fromWire.ts"
@@ -29,7 +30,7 @@ export type EmbedRoute = "native" | "openai"
 const computedTokens = (reply: Reply<unknown>): Usage.Usage | undefined => {
   const raw = reply.headers["x-compute-tokens"]
   const n = raw === undefined ? Number.NaN : Number(raw)
-  return Number.isInteger(n) && n >= 0 ? Usage.make({ inputTokens: n, outputTokens: 0 }) : undefined
+  return isWireCount(n) ? Usage.make({ inputTokens: n, outputTokens: 0 }) : undefined
 }
 
 /**

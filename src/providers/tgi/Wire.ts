@@ -7,6 +7,7 @@
  */
 import { Schema } from "effect"
 import { isPlainObject } from "../../internal/PlainObject.ts"
+import { WireCount } from "../../internal/WireCount.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -23,11 +24,12 @@ export type Token = typeof Token.Type
 /** `details` of a `/generate` reply (sent when `details: true`). @since 0.1.0 */
 export const Details = Schema.Struct({
   finish_reason: Schema.String,
-  generated_tokens: Schema.Number,
+  // Counts go straight into `Usage`: checked here, so a bad body is an InvalidResponse, not a defect.
+  generated_tokens: WireCount,
   seed: opt(Schema.Number),
   prefill: opt(Schema.Array(Token)),
   tokens: opt(Schema.Array(Token)),
-  input_length: opt(Schema.Number)
+  input_length: opt(WireCount)
 })
 /** @since 0.1.0 */
 export type Details = typeof Details.Type
@@ -47,8 +49,8 @@ export const StreamEvent = Schema.Struct({
   generated_text: opt(Schema.String),
   details: opt(Schema.Struct({
     finish_reason: Schema.String,
-    generated_tokens: Schema.Number,
-    input_length: opt(Schema.Number),
+    generated_tokens: WireCount,
+    input_length: opt(WireCount),
     seed: opt(Schema.Number)
   }))
 })

@@ -28,12 +28,17 @@ const record = (fields: Record<string, fc.Arbitrary<unknown>>) =>
     Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)))
 const str = fc.oneof(fc.string(), fc.constant(null))
 const num = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null))
+// Mostly whole counts, sometimes a negative, a fraction or one past the wire bound (which the Schema refuses).
+const count = fc.oneof({ weight: 20, arbitrary: fc.nat(10_000) }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: num }, {
+  weight: 1,
+  arbitrary: fc.constantFrom(2 ** 50, 2 ** 50 + 1, 2 ** 60)
+})
 const usage = record({
-  prompt_tokens: num,
-  completion_tokens: num,
-  total_tokens: num,
-  prompt_tokens_details: fc.oneof(record({ cached_tokens: num }), fc.constant(null)),
-  completion_tokens_details: fc.oneof(record({ reasoning_tokens: num }), fc.constant(null))
+  prompt_tokens: count,
+  completion_tokens: count,
+  total_tokens: count,
+  prompt_tokens_details: fc.oneof(record({ cached_tokens: count }), fc.constant(null)),
+  completion_tokens_details: fc.oneof(record({ reasoning_tokens: count }), fc.constant(null))
 })
 const piece = record({
   index: fc.integer(),
