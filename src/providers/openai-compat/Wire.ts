@@ -61,7 +61,8 @@ export const ChatCompletionChunk = Schema.Struct({
       content: opt(Schema.String),
       refusal: opt(Schema.String),
       tool_calls: opt(Schema.Array(Schema.Struct({
-        index: Schema.Number,
+        // Goes straight into `ToolCallDelta.index` (an integer): checked here, so a bad chunk is an InvalidResponse, not a defect.
+        index: Schema.Int,
         id: opt(Schema.String),
         type: opt(Schema.String),
         function: opt(Schema.Struct({

@@ -45,7 +45,7 @@ const isUsage: Check = (value) =>
 
 const optFunction = optional((f) => isRecord(f) && optString(f.name) && optString(f.arguments))
 const isToolCallPiece: Check = (value) =>
-  isRecord(value) && isNumber(value.index) && optString(value.id) && optString(value.type) && optFunction(value.function)
+  isRecord(value) && Number.isSafeInteger(value.index) && optString(value.id) && optString(value.type) && optFunction(value.function)
 
 const optToolCalls = optional(arrayOf(isToolCallPiece))
 const isDelta: Check = (value) =>

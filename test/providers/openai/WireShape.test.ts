@@ -41,7 +41,7 @@ const usage = record({
   completion_tokens_details: fc.oneof(record({ reasoning_tokens: count }), fc.constant(null))
 })
 const piece = record({
-  index: fc.integer(),
+  index: fc.oneof({ weight: 8, arbitrary: fc.integer() }, { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) }, { weight: 1, arbitrary: fc.constant(2 ** 60) }),
   id: str,
   type: str,
   function: fc.oneof(record({ name: str, arguments: str }), fc.constant(null))

@@ -1,4 +1,7 @@
 /**
+ * Numbers from a body that our domain values refuse must fail the decode,
+ * never the construction of the value (a defect).
+ *
  * A token count no `Usage` can hold (negative, a fraction, past 2^50) is a
  * bad body: the call fails with a typed `InvalidResponse` naming the field,
  * never a defect from the `Usage` constructor (which is what a server
@@ -115,6 +118,25 @@ describe("token counts a Usage cannot hold", () => {
     assert.strictEqual(largest?.inputTokens, 2 * max)
     assert.isTrue(Number.isSafeInteger(largest!.totalTokens))
   })
+
+  it.effect("OpenAI: a stream's tool-call piece whose index is not an integer is InvalidResponse naming the field", () =>
+    Effect.gen(function*() {
+      for (const index of [1.5, 2 ** 60]) {
+        const chunk = {
+          id: "c",
+          object: "chat.completion.chunk",
+          created: 0,
+          model: "m",
+          choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index, id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] }, finish_reason: "tool_calls" }]
+        }
+        const exit = yield* Effect.exit(
+          Effect.flatMap(OpenAi.make(common), (b) => Stream.runCollect(b.stream(hi))).pipe(
+            Effect.provide(answering(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`, "text/event-stream"))
+          )
+        )
+        assertNamesField(exit, `["tool_calls"][0]["index"]`, `${index}`)
+      }
+    }))
 
   it("the wire count takes 0 to 2^50 whole, and nothing else", () => {
     const decode = Schema.decodeUnknownResult(WireCount)
