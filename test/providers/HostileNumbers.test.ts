@@ -1,0 +1,131 @@
+/**
+ * Every number of every event of the recorded streams, replaced in turn by a
+ * value of the wrong kind or range (negative, fractional, past the safe
+ * integers, a string, null), read through the backend that speaks that
+ * format: the call may succeed (a field the decoder ignores or reads
+ * leniently) or fail typed, but never dies. Gemini's recorded whole bodies
+ * get the same through `chat`. A defect here is a domain
+ * constructor refusing a wire value the decode let through.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer, Redacted, Stream } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import { Message } from "../../src/index.ts"
+import type { Service } from "../../src/LlmBackend.ts"
+import * as Anthropic from "../../src/providers/anthropic/Anthropic.ts"
+import * as Gemini from "../../src/providers/gemini/Gemini.ts"
+import * as Ollama from "../../src/providers/ollama/Ollama.ts"
+import * as OpenAi from "../../src/providers/openai/OpenAi.ts"
+import * as Shared from "../support/Shared.ts"
+
+const hostile: ReadonlyArray<unknown> = [-1, 1.5, 2 ** 60, "1", null]
+
+// Answers every request with the body set last (one backend for all the runs of a format).
+const answering = (contentType: string) => {
+  const next = { body: "" }
+  const layer = Layer.succeed(HttpClient.HttpClient)(
+    HttpClient.make((request) => Effect.sync(() => HttpClientResponse.fromWeb(request, new Response(next.body, { headers: { "content-type": contentType } }))))
+  )
+  return { next, layer }
+}
+
+// Each copy of `json` with one number replaced by `value`.
+const variants = function*(json: unknown, value: unknown): Generator<unknown> {
+  if (typeof json === "number") {
+    yield value
+    return
+  }
+  if (Array.isArray(json)) {
+    for (let i = 0; i < json.length; i++) for (const v of variants(json[i], value)) yield json.map((x, j) => (j === i ? v : x))
+    return
+  }
+  if (typeof json === "object" && json !== null) {
+    for (const [key, field] of Object.entries(json)) for (const v of variants(field, value)) yield { ...json, [key]: v }
+  }
+}
+
+interface Format {
+  readonly pattern: RegExp
+  readonly contentType: string
+  readonly build: Effect.Effect<Service, unknown, HttpClient.HttpClient>
+  // The body's events as JSON, and the body rebuilt from them.
+  readonly events: (text: string) => ReadonlyArray<{ readonly prefix: string; readonly json: unknown } | string>
+}
+
+const common = { apiKey: Redacted.make("sk-test-key"), baseUrl: "http://llm.invalid/v1", model: "m", policy: { maxRetries: 0 } }
+const sse = (text: string) =>
+  text.split(/\r?\n/).map((line) => {
+    if (!line.startsWith("data:")) return line
+    const data = line.slice(5).trim()
+    try {
+      return { prefix: "data: ", json: JSON.parse(data) as unknown }
+    } catch {
+      return line
+    }
+  })
+const ndjson = (text: string) => text.split("\n").map((line) => (line.trim() === "" ? line : { prefix: "", json: JSON.parse(line) as unknown }))
+
+const formats: ReadonlyArray<readonly [string, Format]> = [
+  ["OpenAI-compatible", { pattern: /^(compat|openai|tgi-chat)-.*\.sse$/, contentType: "text/event-stream", build: OpenAi.make(common), events: sse }],
+  ["Claude", { pattern: /^anthropic-.*\.sse$/, contentType: "text/event-stream", build: Anthropic.make(common), events: sse }],
+  ["Gemini", { pattern: /^gemini-stream-.*\.sse$/, contentType: "text/event-stream", build: Gemini.make(common), events: sse }],
+  ["Ollama", {
+    pattern: /^ollama-chat-stream.*\.ndjson$/,
+    contentType: "application/x-ndjson",
+    build: Ollama.make({ baseUrl: "http://ollama.invalid", model: "m", policy: { maxRetries: 0 } }),
+    events: ndjson
+  }]
+]
+
+describe("hostile numbers in recorded streams", () => {
+  for (const [label, format] of formats) {
+    it.effect(`${label}: never a defect${Shared.skipReason}`, () =>
+      Effect.gen(function*() {
+        if (!Shared.available) return
+        const server = answering(format.contentType)
+        const backend = yield* Effect.provide(format.build, server.layer)
+        let runs = 0
+        for (const name of Shared.streamNames(format.pattern)) {
+          const lines = format.events(new TextDecoder().decode(Shared.streamBytes(name)))
+          const render = (replaced: number, json: unknown) =>
+            lines.map((line, i) => (typeof line === "string" ? line : `${line.prefix}${JSON.stringify(i === replaced ? json : line.json)}`)).join("\n")
+          for (const [i, line] of lines.entries()) {
+            if (typeof line === "string") continue
+            for (const value of hostile) {
+              for (const variant of variants(line.json, value)) {
+                runs++
+                server.next.body = render(i, variant)
+                const exit = yield* Effect.exit(Stream.runCollect(backend.stream({ messages: [Message.user("Hi")] })))
+                if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
+                  assert.fail(`${name}, event ${i} as ${JSON.stringify(variant).slice(0, 300)}: died: ${String(Cause.squash(exit.cause)).slice(0, 300)}`)
+                }
+              }
+            }
+          }
+        }
+        assert.isAbove(runs, 0, "the recordings carry numbers")
+      }))
+  }
+
+  it.effect(`Gemini: a whole generateContent body, never a defect${Shared.skipReason}`, () =>
+    Effect.gen(function*() {
+      if (!Shared.available) return
+      const server = answering("application/json")
+      const backend = yield* Effect.provide(Gemini.make(common), server.layer)
+      let runs = 0
+      for (const name of Shared.streamNames(/^gemini-generate-.*\.response\.json$/)) {
+        const recorded = JSON.parse(new TextDecoder().decode(Shared.streamBytes(name))) as { readonly body: unknown }
+        for (const value of hostile) {
+          for (const variant of variants(recorded.body, value)) {
+            runs++
+            server.next.body = JSON.stringify(variant)
+            const exit = yield* Effect.exit(backend.chat({ messages: [Message.user("Hi")] }))
+            if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
+              assert.fail(`${name} as ${JSON.stringify(variant).slice(0, 300)}: died: ${String(Cause.squash(exit.cause)).slice(0, 300)}`)
+            }
+          }
+        }
+      }
+      assert.isAbove(runs, 0, "the recordings carry numbers")
+    }))
+})
