@@ -19,7 +19,8 @@ import * as Ollama from "../../src/providers/ollama/Ollama.ts"
 import * as OpenAi from "../../src/providers/openai/OpenAi.ts"
 import * as Shared from "../support/Shared.ts"
 
-const hostile: ReadonlyArray<unknown> = [-1, 1.5, 2 ** 60, "1", null]
+const hostileNumbers: ReadonlyArray<unknown> = [-1, 1.5, 2 ** 60, "1", null]
+const hostileOthers: ReadonlyArray<unknown> = ["", null, {}, [], 1]
 
 // Answers every request with the body set last (one backend for all the runs of a format).
 const answering = (contentType: string) => {
@@ -30,18 +31,22 @@ const answering = (contentType: string) => {
   return { next, layer }
 }
 
-// Each copy of `json` with one number replaced by `value`.
-const variants = function*(json: unknown, value: unknown): Generator<unknown> {
+// Each copy of `json` with one value (a number, string or boolean) replaced by a hostile one.
+const variants = function*(json: unknown): Generator<unknown> {
   if (typeof json === "number") {
-    yield value
+    yield* hostileNumbers
+    return
+  }
+  if (typeof json === "string" || typeof json === "boolean") {
+    for (const value of hostileOthers) if (value !== json) yield value
     return
   }
   if (Array.isArray(json)) {
-    for (let i = 0; i < json.length; i++) for (const v of variants(json[i], value)) yield json.map((x, j) => (j === i ? v : x))
+    for (let i = 0; i < json.length; i++) for (const v of variants(json[i])) yield json.map((x, j) => (j === i ? v : x))
     return
   }
   if (typeof json === "object" && json !== null) {
-    for (const [key, field] of Object.entries(json)) for (const v of variants(field, value)) yield { ...json, [key]: v }
+    for (const [key, field] of Object.entries(json)) for (const v of variants(field)) yield { ...json, [key]: v }
   }
 }
 
@@ -87,7 +92,7 @@ const formats: ReadonlyArray<readonly [string, Format]> = [
   }]
 ]
 
-describe("hostile numbers in recorded streams", () => {
+describe("hostile values in recorded streams", () => {
   for (const [label, format] of formats) {
     it.effect(`${label}: never a defect${Shared.skipReason}`, () =>
       Effect.gen(function*() {
@@ -101,19 +106,17 @@ describe("hostile numbers in recorded streams", () => {
             lines.map((line, i) => (typeof line === "string" ? line : `${line.prefix}${JSON.stringify(i === replaced ? json : line.json)}`)).join("\n")
           for (const [i, line] of lines.entries()) {
             if (typeof line === "string") continue
-            for (const value of hostile) {
-              for (const variant of variants(line.json, value)) {
-                runs++
-                server.next.body = render(i, variant)
-                const exit = yield* Effect.exit(call)
-                if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
-                  assert.fail(`${name}, event ${i} as ${JSON.stringify(variant).slice(0, 300)}: died: ${String(Cause.squash(exit.cause)).slice(0, 300)}`)
-                }
+            for (const variant of variants(line.json)) {
+              runs++
+              server.next.body = render(i, variant)
+              const exit = yield* Effect.exit(call)
+              if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
+                assert.fail(`${name}, event ${i} as ${JSON.stringify(variant).slice(0, 300)}: died: ${String(Cause.squash(exit.cause)).slice(0, 300)}`)
               }
             }
           }
         }
-        assert.isAbove(runs, 0, "the recordings carry numbers")
+        assert.isAbove(runs, 0, "the recordings carry values")
       }), 30_000)
   }
 
@@ -125,17 +128,15 @@ describe("hostile numbers in recorded streams", () => {
       let runs = 0
       for (const name of Shared.streamNames(/^gemini-generate-.*\.response\.json$/)) {
         const recorded = JSON.parse(new TextDecoder().decode(Shared.streamBytes(name))) as { readonly body: unknown }
-        for (const value of hostile) {
-          for (const variant of variants(recorded.body, value)) {
-            runs++
-            server.next.body = JSON.stringify(variant)
-            const exit = yield* Effect.exit(backend.chat({ messages: [Message.user("Hi")] }))
-            if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
-              assert.fail(`${name} as ${JSON.stringify(variant).slice(0, 300)}: died: ${String(Cause.squash(exit.cause)).slice(0, 300)}`)
-            }
+        for (const variant of variants(recorded.body)) {
+          runs++
+          server.next.body = JSON.stringify(variant)
+          const exit = yield* Effect.exit(backend.chat({ messages: [Message.user("Hi")] }))
+          if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
+            assert.fail(`${name} as ${JSON.stringify(variant).slice(0, 300)}: died: ${String(Cause.squash(exit.cause)).slice(0, 300)}`)
           }
         }
       }
-      assert.isAbove(runs, 0, "the recordings carry numbers")
+      assert.isAbove(runs, 0, "the recordings carry values")
     }))
 })
