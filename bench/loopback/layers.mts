@@ -109,7 +109,7 @@ const program = Effect.scoped(Effect.gen(function*() {
     }
   }
   const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[values.length >> 1]!
-  console.log(`CPU µs per call at ${C} concurrent (${server === undefined ? "in memory, answered after setImmediate" : "undici, loopback"}), median of ${ROUNDS} rounds`)
+  console.log(`CPU µs per call at ${C} concurrent (${server === undefined ? "in memory, answered after setImmediate" : process.env["FETCH"] ? "fetch, loopback" : "undici, loopback"}), median of ${ROUNDS} rounds`)
   console.log(`${"layer".padEnd(12)} ${"CPU/call".padStart(9)} ${"over raw".padStart(9)} ${"calls/s".padStart(8)}  ratio to raw (min-max)`)
   layers.forEach(([name], i) => {
     const over = cpu[i]!.map((x, r) => x - cpu[0]![r]!)

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { isPlainObject } from "../../internal/PlainObject.ts"
+import { isAbsentField as absent, isOptionalField as optional, isPlainObject } from "../../internal/PlainObject.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -126,10 +126,6 @@ export const ListModelsResponse = Schema.Struct({
 /** @since 0.1.0 */
 export type ListModelsResponse = typeof ListModelsResponse.Type
 
-// A field the Schema marks `optionalKey(NullOr(...))`: absent (not `undefined`: the key is exact), null, or of its kind.
-const optional = (json: Record<string, unknown>, key: string, type: "string" | "number" | "boolean"): boolean =>
-  !Object.hasOwn(json, key) || json[key] === null || typeof json[key] === type
-const absent = (json: Record<string, unknown>, key: string): boolean => !Object.hasOwn(json, key) || json[key] === null
 
 const usageKeys = ["promptTokenCount", "candidatesTokenCount", "totalTokenCount", "cachedContentTokenCount", "thoughtsTokenCount", "toolUsePromptTokenCount"]
 const isUsage = (value: unknown): boolean => isPlainObject(value) && usageKeys.every((key) => optional(value, key, "number"))

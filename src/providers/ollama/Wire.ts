@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { isPlainObject } from "../../internal/PlainObject.ts"
+import { isAbsentField, isOptionalField as optional, isPlainObject } from "../../internal/PlainObject.ts"
 import { isWireCount, WireCount } from "../../internal/WireCount.ts"
 
 const opt = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
@@ -76,13 +76,9 @@ export const GenerateLine = Schema.Struct({
 /** @since 0.1.0 */
 export type GenerateLine = typeof GenerateLine.Type
 
-// A field the Schema marks `optionalKey(NullOr(...))`: absent (not `undefined`: the key is exact), null, or of its kind.
-const optional = (json: Record<string, unknown>, key: string, type: "string" | "number"): boolean =>
-  !Object.hasOwn(json, key) || json[key] === null || typeof json[key] === type
 const durations = ["total_duration", "load_duration", "prompt_eval_duration", "eval_duration"] as const
 const counts = ["prompt_eval_count", "eval_count"] as const
-const optionalCount = (json: Record<string, unknown>, key: string): boolean =>
-  !Object.hasOwn(json, key) || json[key] === null || isWireCount(json[key])
+const optionalCount = (json: Record<string, unknown>, key: string): boolean => isAbsentField(json, key) || isWireCount(json[key])
 
 // The fields a text line shares: `done: false`, and the rest of the known ones of the right kind.
 const isTextLineBase = (json: Record<string, unknown>): boolean => {
@@ -104,10 +100,10 @@ const isTextLineBase = (json: Record<string, unknown>): boolean => {
  */
 export const isTextChatLine = (json: unknown): json is ChatLine => {
   if (!isPlainObject(json) || !isTextLineBase(json)) return false
-  if (!Object.hasOwn(json, "message") || json["message"] === null) return true
+  if (isAbsentField(json, "message")) return true
   const message = json["message"]
   return isPlainObject(message) && optional(message, "role", "string") && optional(message, "content", "string") &&
-    optional(message, "thinking", "string") && (!Object.hasOwn(message, "tool_calls") || message["tool_calls"] === null)
+    optional(message, "thinking", "string") && isAbsentField(message, "tool_calls")
 }
 
 /**
