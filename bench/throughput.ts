@@ -51,6 +51,8 @@ export interface Row {
   readonly oursToSameTransport: Record<keyof typeof Transports.sameTransport, Support.Summary>
   /** Ours (undici) over the `openai` SDK, in the same run. */
   readonly oursUndiciToOpenAi: Support.Summary
+  /** Ours (lean undici) over the `openai` SDK, in the same run. */
+  readonly oursLeanToOpenAi: Support.Summary
 }
 
 export const run = (runs: number, concurrencies: ReadonlyArray<number>, ms: number) =>
@@ -78,9 +80,11 @@ export const run = (runs: number, concurrencies: ReadonlyArray<number>, ms: numb
         ratioToRaw: Object.fromEntries(clients.map((c) => [c, ratio(c, "raw undici")])) as Record<ClientName, Support.Summary>,
         oursToSameTransport: {
           "ours fetch": ratio("ours fetch", "HttpClient fetch"),
-          "ours undici": ratio("ours undici", "HttpClient undici")
+          "ours undici": ratio("ours undici", "HttpClient undici"),
+          "ours lean": ratio("ours lean", "HttpClient lean")
         },
-        oursUndiciToOpenAi: ratio("ours undici", "openai SDK")
+        oursUndiciToOpenAi: ratio("ours undici", "openai SDK"),
+        oursLeanToOpenAi: ratio("ours lean", "openai SDK")
       })
     }
     return rows

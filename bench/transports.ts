@@ -2,8 +2,9 @@
  * The clients every loopback section compares, built the same way: the true
  * limits (raw `fetch`, raw `undici` `request` on a keep-alive `Agent`), the
  * raw Effect `HttpClient` on each transport (`FetchHttpClient`, and
- * `@effect/platform-node`'s undici-based `NodeHttpClient`), our backend on
- * each, and the official `openai` and Vercel `ai` SDKs.
+ * `@effect/platform-node`'s undici-based `NodeHttpClient`, and our lean
+ * `UndiciHttpClient` on a dispatcher), our backend on each, and the official
+ * `openai` and Vercel `ai` SDKs.
  */
 import { createOpenAI } from "@ai-sdk/openai"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -13,6 +14,7 @@ import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import OpenAI from "openai"
 import { Agent, request as undiciRequest } from "undici"
 import { Message } from "../src/index.ts"
+import { UndiciHttpClient } from "../src/node/index.ts"
 import * as Support from "./support.ts"
 
 /**
@@ -23,15 +25,17 @@ export const clients = [
   "raw undici",
   "HttpClient fetch",
   "HttpClient undici",
+  "HttpClient lean",
   "ours fetch",
   "ours undici",
+  "ours lean",
   "openai SDK",
   "ai SDK"
 ] as const
 export type ClientName = typeof clients[number]
 
 /** Each of our rows, and the raw Effect client on the same transport. */
-export const sameTransport = { "ours fetch": "HttpClient fetch", "ours undici": "HttpClient undici" } as const
+export const sameTransport = { "ours fetch": "HttpClient fetch", "ours undici": "HttpClient undici", "ours lean": "HttpClient lean" } as const
 
 const body = { model: "bench-model", messages: [{ role: "user", content: "Hi" }] }
 const bodyText = JSON.stringify(body)
@@ -63,6 +67,9 @@ export const make = Effect.fnUntraced(function*(url: string, concurrency: number
   const undiciContext = yield* Layer.build(undiciLayer)
   const httpFetch = yield* Effect.provideContext(rawHttpClient(url), fetchContext)
   const httpUndici = yield* Effect.provideContext(rawHttpClient(url), undiciContext)
+  const leanContext = yield* Layer.build(UndiciHttpClient.layer)
+  const httpLean = yield* Effect.provideContext(rawHttpClient(url), leanContext)
+  const oursLean = yield* Effect.provideContext(Support.backend(url, concurrency), leanContext)
   const oursFetch = yield* Effect.provideContext(Support.backend(url, concurrency), fetchContext)
   const oursUndici = yield* Effect.provideContext(Support.backend(url, concurrency), undiciContext)
   const openai = new OpenAI({ apiKey: Support.KEY, baseURL: url, maxRetries: 0 })
@@ -85,6 +92,8 @@ export const make = Effect.fnUntraced(function*(url: string, concurrency: number
     "HttpClient undici": { effect: httpUndici },
     "ours fetch": { effect: Effect.suspend(() => oursFetch.chat(chat)) },
     "ours undici": { effect: Effect.suspend(() => oursUndici.chat(chat)) },
+    "HttpClient lean": { effect: httpLean },
+    "ours lean": { effect: Effect.suspend(() => oursLean.chat(chat)) },
     "openai SDK": { promise: () => openai.chat.completions.create({ model: "bench-model", messages: [{ role: "user", content: "Hi" }] }) },
     "ai SDK": { promise: () => generateText({ model: ai.chat("bench-model"), prompt: "Hi", maxRetries: 0 }) }
   }

@@ -52,7 +52,7 @@ describe("the published package", () => {
       for (const target of [...targets, ...Object.values(manifest.bin ?? {})]) {
         assert.isTrue(shipped.has(target.replace(/^\.\//, "")), `${target} is in the package`)
       }
-      assert.includeMembers(Object.keys(manifest.exports ?? {}), [".", "./testing", "./s3", "./ai", "./observability", "./gateway", "./redis"])
+      assert.includeMembers(Object.keys(manifest.exports ?? {}), [".", "./testing", "./s3", "./ai", "./observability", "./gateway", "./redis", "./node"])
       // A user of the LLM backends alone needs effect and nothing else.
       const required = Object.keys(manifest.peerDependencies ?? {}).filter((name) => manifest.peerDependenciesMeta?.[name]?.optional !== true)
       assert.deepStrictEqual(required, ["effect"])

@@ -5,8 +5,9 @@
  * accounting invariant (total = succeeded + failed + interrupted).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Redacted, Stream } from "effect"
-import { FetchHttpClient } from "effect/http"
+import { Duration, Effect, Exit, Layer, Redacted, Stream } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
+import { UndiciHttpClient } from "../../src/node/index.ts"
 import { ChatChunk, Message, OpenAi } from "../../src/index.ts"
 import type * as LlmError from "../../src/LlmError.ts"
 import type { Service } from "../../src/LlmBackend.ts"
@@ -25,7 +26,14 @@ const fast = {
   resetTimeout: 300
 } as const
 
-const setup = (handler: FakeServer.Handler, policy: OpenAi.Options["policy"] = {}) =>
+// Every fault is run on effect's fetch client and on our lean undici one
+// (built for the test's scope: its agent lives as long as the test).
+const transports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
+  ["fetch", FetchHttpClient.layer],
+  ["lean undici", UndiciHttpClient.layer]
+]
+
+const setupOn = (client: Layer.Layer<HttpClient.HttpClient>) => (handler: FakeServer.Handler, policy: OpenAi.Options["policy"] = {}) =>
   Effect.gen(function*() {
     const server = yield* FakeServer.make(handler)
     const backend = yield* OpenAi.make({
@@ -33,7 +41,7 @@ const setup = (handler: FakeServer.Handler, policy: OpenAi.Options["policy"] = {
       baseUrl: `${server.url}/v1`,
       model: "m",
       policy: { ...fast, ...policy }
-    }).pipe(Effect.provide(FetchHttpClient.layer))
+    }).pipe(Effect.provideContext(yield* Layer.build(client)))
     return { server, backend }
   })
 
@@ -72,7 +80,8 @@ const invariant = (backend: Service, calls: number) =>
     return s
   })
 
-describe("fault injection through the pipeline", () => {
+for (const [transport, client] of transports) describe(`fault injection through the pipeline (${transport})`, () => {
+  const setup = setupOn(client)
   it.live("429 with Retry-After seconds waits that long, then succeeds", () =>
     Effect.gen(function*() {
       const { backend, server } = yield* setup((_, i) =>
@@ -281,7 +290,7 @@ describe("fault injection through the pipeline", () => {
         baseUrl: `${server.url}/v1`,
         model: "m",
         policy: { maxConcurrentRequests: 4 }
-      }).pipe(Effect.provide(FetchHttpClient.layer))
+      }).pipe(Effect.provideContext(yield* Layer.build(client)))
       const countDown = Effect.sync(() => {
         inFlight--
       })
