@@ -44,6 +44,10 @@ export class DispatchedBody {
   private waiters: Array<() => void> = []
   /** Read whole: nothing pauses, everything is kept until the end. */
   private whole = false
+  /** A reader has started (it owns the body's fate from then on). */
+  private claimed = false
+  /** Told once the body has settled (e.g. to stop watching the fiber that asked for it). */
+  onSettled: (() => void) | undefined = undefined
 
   constructor(private readonly controller: Controller) {}
 
@@ -63,14 +67,19 @@ export class DispatchedBody {
   end(): void {
     if (this.settled) return
     this.ended = true
-    this.wake()
+    this.settle()
   }
 
   fail(cause: unknown): void {
     if (this.settled) return
     this.failure = cause
     this.chunks = []
-    this.wake()
+    this.settle()
+  }
+
+  /** Lets go of the exchange unless a reader has started (it then decides). */
+  abandon(why: string): void {
+    if (!this.claimed) this.release(why)
   }
 
   /** Lets go of the exchange before its end (a reader stopped, or nobody will read). */
@@ -87,6 +96,7 @@ export class DispatchedBody {
    * something changes).
    */
   take(onReady?: () => void): { readonly chunks: ReadonlyArray<Uint8Array> } | "end" | { readonly failure: unknown } | undefined {
+    this.claimed = true
     if (this.failure !== undefined) return { failure: this.failure }
     if (this.chunks.length > 0) {
       const chunks = this.chunks
@@ -106,6 +116,7 @@ export class DispatchedBody {
    * the connection is never paused; every later call gets the same bytes.
    */
   collect(onReady: () => void): { readonly bytes: Uint8Array } | { readonly failure: unknown } | undefined {
+    this.claimed = true
     if (this.failure !== undefined) return { failure: this.failure }
     if (!this.whole) {
       this.whole = true
@@ -137,6 +148,13 @@ export class DispatchedBody {
     }
     this.chunks = [whole]
     return whole
+  }
+
+  private settle(): void {
+    const settled = this.onSettled
+    this.onSettled = undefined
+    settled?.()
+    this.wake()
   }
 
   private wake(): void {

@@ -28,7 +28,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer, Option, Result } from "effect"
+import { Effect, Exit, type Fiber, Layer, Option, Result } from "effect"
 import { HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse, Url } from "effect/http"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as NodeStream from "@effect/platform-node/NodeStream"
@@ -142,7 +142,7 @@ export const make: Effect.Effect<HttpClient.HttpClient, never, NodeHttpClient.Di
       body: Body
     ) => {
       const exchange = new Exchange()
-      const sent = Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+      const sent = (fiber: Fiber.Fiber<unknown, unknown>) => Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
         try {
           dispatcher.dispatch({
             origin: target.origin,
@@ -164,6 +164,12 @@ export const make: Effect.Effect<HttpClient.HttpClient, never, NodeHttpClient.Di
               const answered = exchange.answered(controller)
               const response = new DispatchedResponse(request, target.href, status, raw, answered)
               unread.register(response, answered, answered)
+              // The fiber that asked ends failed or interrupted before anyone
+              // started reading: it cannot have handed the response on (a fiber
+              // hands values on by succeeding), so the exchange is let go.
+              answered.onSettled = fiber.addObserver((exit) => {
+                if (Exit.isFailure(exit)) answered.abandon("the fiber holding the response failed or was interrupted")
+              })
               resume(Effect.succeed(response))
             },
             onResponseData(_: Controller, chunk: Uint8Array) {
@@ -189,7 +195,7 @@ export const make: Effect.Effect<HttpClient.HttpClient, never, NodeHttpClient.Di
       // Interrupted before the caller holds the response (waiting for headers,
       // or just after they came): the exchange is aborted and the server sees
       // the connection close.
-      return Effect.onInterrupt(sent, () => Effect.sync(() => exchange.stop()))
+      return Effect.withFiber((fiber) => Effect.onInterrupt(sent(fiber), () => Effect.sync(() => exchange.stop())))
     }
 
     return HttpClient.makeWith(
