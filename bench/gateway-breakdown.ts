@@ -16,7 +16,7 @@
  *
  * ONLY=name,name runs just the rows whose label starts with one of them (e.g. to profile one with --cpu-prof).
  */
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
@@ -26,6 +26,7 @@ import * as Gateway from "../src/gateway/Gateway.ts"
 import * as GatewayConfig from "../src/gateway/GatewayConfig.ts"
 import * as OpenAiWire from "../src/gateway/OpenAiWire.ts"
 import * as Support from "./support.ts"
+import * as UndiciHttpClient from "../src/node/UndiciHttpClient.ts"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? "3")
 const body = JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "Hi" }] })
@@ -53,7 +54,7 @@ const portOf = (context: Context.Context<HttpServer.HttpServer>) => {
 const program = Effect.gen(function*() {
   const server = yield* Effect.acquireRelease(Effect.promise(() => Support.startServer()), (s) => Effect.sync(s.stop))
   process.env["BENCH_UPSTREAM_KEY"] = Support.KEY
-  const clientContext = yield* Layer.build(NodeHttpClient.layerUndici)
+  const clientContext = yield* Layer.build(UndiciHttpClient.layer)
   const client = Context.get(clientContext, HttpClient.HttpClient)
   const config = yield* GatewayConfig.fromJson({
     listen: { host: "127.0.0.1", port: 0 },

@@ -12,7 +12,6 @@
  * - `in process`: the gateway in the bench's own process, sharing one event
  *   loop with the load client (the first round's row).
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { spawn } from "node:child_process"
@@ -24,6 +23,7 @@ import { hashKey } from "../src/gateway/Clients.ts"
 import * as Gateway from "../src/gateway/Gateway.ts"
 import * as GatewayConfig from "../src/gateway/GatewayConfig.ts"
 import * as Support from "./support.ts"
+import * as UndiciHttpClient from "../src/node/UndiciHttpClient.ts"
 
 const body = JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "Hi" }] })
 
@@ -133,7 +133,7 @@ export const inProcess = (n: number, ms: number) =>
     // The client layer lives as long as the bench's scope: provided to
     // `make` alone, its dispatcher would be closed once `make` returns and
     // every upstream call would fail.
-    const upstreamClient = yield* Layer.build(NodeHttpClient.layerUndici)
+    const upstreamClient = yield* Layer.build(UndiciHttpClient.layer)
     const gateway = yield* Gateway.make(config).pipe(Effect.provideContext(upstreamClient))
     const served = yield* Layer.build(Gateway.layer(gateway))
     const address = Context.get(served, HttpServer.HttpServer).address

@@ -4,10 +4,11 @@
  * backend fails often (watch its breaker open and the fallbacks), one is
  * slow. Prints the dashboard URL; Ctrl-C stops it.
  */
-import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import { NodeRuntime } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { Clients, Gateway, GatewayConfig } from "effect-llm-backends/gateway"
+import { UndiciHttpClient } from "effect-llm-backends/node"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { randomBytes } from "node:crypto"
@@ -86,4 +87,4 @@ const program = Effect.gen(function*() {
   ))
 })
 
-NodeRuntime.runMain(Effect.scoped(program).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+NodeRuntime.runMain(Effect.scoped(program).pipe(Effect.provide(UndiciHttpClient.layer)))
