@@ -1,14 +1,16 @@
 /**
  * Replays real recorded OpenAI (and OpenAI-compatible) streams from
  * ../shared/wire/streams: byte for byte from a local server, split at every
- * byte boundary (and one byte per read), and re-framed with CRLF. Every variant must give the same
+ * byte boundary (and one byte per read), re-framed with CRLF, and in small
+ * pieces over the lean undici client. Every variant must give the same
  * chunks, and those must agree with an independent, naive reading of the
  * file (split on blank lines, sum the deltas).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Redacted, Stream } from "effect"
+import { Effect, Layer, Redacted, Stream } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { ChatChunk, Message, OpenAi } from "../../../src/index.ts"
+import { UndiciHttpClient } from "../../../src/node/index.ts"
 import * as FakeServer from "../../support/FakeServer.ts"
 import * as MemoryHttp from "../../support/MemoryHttp.ts"
 import * as Replay from "../../support/Replay.ts"
@@ -114,6 +116,14 @@ describe.skipIf(!Shared.available)(`recorded OpenAI-format streams${Shared.skipR
           const collected = yield* ChatChunk.collect(live.stream(hi))
           assert.strictEqual(collected.text, expected.text)
         }
+
+        // 1b. The same over the lean undici client, the server writing it in 13-byte pieces.
+        const pieces = Array.from({ length: Math.ceil(bytes.length / 13) }, (_, i) => bytes.subarray(i * 13, i * 13 + 13))
+        const pieced = yield* FakeServer.make(() => ({ kind: "chunks", chunks: pieces }))
+        const lean = yield* OpenAi.make({ apiKey: Redacted.make("sk-replay-0000000000"), baseUrl: `${pieced.url}/v1`, model: "m", policy: { maxRetries: 0, circuitBreaker: false } }).pipe(
+          Effect.provideContext(yield* Layer.build(UndiciHttpClient.layer))
+        )
+        assert.strictEqual((yield* replay(lean)).key, whole.key, "the lean undici client reads the same")
 
         // 2-4. One byte per read, every two-piece split, CRLF.
         yield* Replay.agreeAcrossFramings(name, bytes, whole.key, (pieces) =>
