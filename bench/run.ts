@@ -63,12 +63,15 @@ const program = Effect.gen(function*() {
       String(r.concurrency),
       ...Throughput.clients.map((c) => `${r.perSecond[c].median.toFixed(0)} (${r.ratioToRaw[c].median.toFixed(2)}x)`)
     ])))
-    console.log("   ours over the raw Effect HttpClient on the same transport, and ours (undici) over the openai SDK:")
-    console.log(table(["concurrency", "ours/HttpClient fetch", "ours/HttpClient undici", "ours undici/openai SDK"], rows.map((r) => [
+    console.log("   ours over the raw client on the same transport, ours (lean) over raw undici, and ours over the openai SDK:")
+    console.log(table(["concurrency", "ours/HttpClient fetch", "ours/HttpClient undici", "ours/HttpClient lean", "ours lean/raw undici", "ours undici/openai SDK", "ours lean/openai SDK"], rows.map((r) => [
       String(r.concurrency),
       Support.fmt(r.oursToSameTransport["ours fetch"], 2),
       Support.fmt(r.oursToSameTransport["ours undici"], 2),
-      Support.fmt(r.oursUndiciToOpenAi, 2)
+      Support.fmt(r.oursToSameTransport["ours lean"], 2),
+      Support.fmt(r.ratioToRaw["ours lean"], 2),
+      Support.fmt(r.oursUndiciToOpenAi, 2),
+      Support.fmt(r.oursLeanToOpenAi, 2)
     ])))
     console.log("")
   }

@@ -1,13 +1,15 @@
 /**
  * 3. Streaming: one long SSE stream (CHUNKS chunks) from the loopback server,
  * read by a minimal raw decoder (fetch, TextDecoder, split frames, JSON.parse),
- * by our backend (full pipeline, assembled chunks), and by the `openai` SDK.
+ * by our backend (full pipeline, assembled chunks) on fetch and on the lean
+ * undici client, and by the `openai` SDK.
  * Per-chunk cost and time to the first content chunk.
  */
-import { Effect, Stream } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import { FetchHttpClient } from "effect/http"
 import OpenAI from "openai"
 import { Message } from "../src/index.ts"
+import { UndiciHttpClient } from "../src/node/index.ts"
 import * as Support from "./support.ts"
 
 export const CHUNKS = 5000
@@ -70,7 +72,8 @@ export const run = (runs: number) =>
       (s) => Effect.sync(s.stop)
     )
     const ours = yield* Support.backend(server.url, 4)
-    const oursStream = Effect.gen(function*() {
+    const lean = yield* Effect.provideContext(Support.backend(server.url, 4), yield* Layer.build(UndiciHttpClient.layer))
+    const streamOf = (ours: typeof lean) => Effect.gen(function*() {
       const start = performance.now()
       let first = 0
       let count = 0
@@ -86,7 +89,8 @@ export const run = (runs: number) =>
     const sdk = new OpenAI({ apiKey: Support.KEY, baseURL: server.url, maxRetries: 0 })
     const cases = [
       ["raw decode", () => Effect.promise(() => rawStream(server.url))],
-      ["ours (pipeline on)", () => oursStream],
+      ["ours (pipeline on)", () => streamOf(ours)],
+      ["ours on lean undici", () => streamOf(lean)],
       ["openai SDK", () => Effect.promise(() => sdkStream(sdk))]
     ] as const
     const perChunk = cases.map(() => [] as Array<number>)
