@@ -9,7 +9,7 @@
  *
  * STREAM=1 profiles streamed answers (20 chunks each) instead.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as UndiciHttpClient from "../src/node/UndiciHttpClient.ts"
 import { Context, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { writeFileSync } from "node:fs"
@@ -45,7 +45,7 @@ const program = Effect.gen(function*() {
   // The client layer lives as long as the bench's scope: provided to \`make\`
     // alone, its dispatcher would be closed once \`make\` returns and every
     // upstream call would fail.
-    const upstreamClient = yield* Layer.build(NodeHttpClient.layerUndici)
+    const upstreamClient = yield* Layer.build(UndiciHttpClient.layer)
     const gateway = yield* Gateway.make(config).pipe(Effect.provideContext(upstreamClient))
   const served = yield* Layer.build(Gateway.layer(gateway))
   const address = Context.get(served, HttpServer.HttpServer).address
