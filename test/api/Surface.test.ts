@@ -7,6 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { CallContext, KeyConfig, KeyStats, KeyStrategy, Provider, RecentCall, Snapshot } from "../../src/index.ts"
 import * as Index from "../../src/index.ts"
+import * as Node from "../../src/node/index.ts"
 import * as Testing from "../../src/testing/index.ts"
 
 // The type-only exports: this file does not compile if one goes missing.
@@ -62,6 +63,11 @@ describe("public API", () => {
     for (const name of ["Backend", "ProviderHttp", "EventStream", "RetryAfter", "OpenAiCompat", "Classify"]) {
       assert.notProperty(Index, name)
     }
+  })
+
+  it("./node exports the lean undici client and its four ways to build it", () => {
+    assert.deepStrictEqual(Object.keys(Node), ["UndiciHttpClient"])
+    assert.deepStrictEqual(Object.keys(Node.UndiciHttpClient).sort(), ["layer", "layerNoDispatcher", "layerOptions", "make"])
   })
 
   it("./testing exports the test doubles", () => {
