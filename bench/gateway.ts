@@ -150,7 +150,8 @@ const startGateway = (upstream: string) =>
       new Promise<{ readonly url: string; readonly pid: number | undefined; readonly stop: () => void }>((resolve, reject) => {
         const file = join(mkdtempSync(join(tmpdir(), "bench-gateway-")), "gateway.json")
         writeFileSync(file, JSON.stringify(configOf(upstream)))
-        const child = spawn(process.execPath, ["--experimental-transform-types", "--no-warnings", cli, "serve", "--config", file, "--port", "0"], {
+        // GATEWAY_CLI=<file> serves another CLI (e.g. an older tree's, for an A/B in one run).
+        const child = spawn(process.execPath, ["--experimental-transform-types", "--no-warnings", process.env["GATEWAY_CLI"] ?? cli, "serve", "--config", file, "--port", "0"], {
           env: { ...process.env, BENCH_UPSTREAM_KEY: Support.KEY },
           stdio: ["ignore", "pipe", "inherit"]
         })
