@@ -19,11 +19,11 @@
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Layer } from "effect"
  * import { OpenAi } from "effect-llm-backends"
  * import { UndiciHttpClient } from "effect-llm-backends/node"
  *
- * const backend = OpenAi.layer({ model: "gpt-4o-mini" }).pipe(Layer.provide(UndiciHttpClient.layer))
+ * const Llm = OpenAi.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer))
  * ```
  *
  * @since 0.1.0
