@@ -9,7 +9,8 @@
  * What it keeps: interruption aborts the exchange (before headers, and while
  * a body is read); a stream ended early closes the connection; an unread
  * body is held to a high-water mark (the connection pauses) and released
- * when its response is collected; redirects are never followed, whatever
+ * as soon as the fiber that asked for it fails or is interrupted without
+ * reading it, or else when its response is collected; redirects are never followed, whatever
  * the dispatcher's interceptors (`maxRedirections: 0` on every request).
  * What it leaves out, by design: effect/http's client span (our transport
  * traces each request itself; a direct user who wants a span wraps the call),

@@ -42,10 +42,10 @@ const failureTag = (exit: Exit.Exit<unknown, { readonly reason: { readonly _tag:
 describe("UndiciHttpClient: the wire", () => {
   it.live("sends method, path with query, headers and a JSON body; reads status, headers and cookies", () =>
     Effect.gen(function*() {
-      const server = yield* RawServer.make((res) => {
+      const server = yield* RawServer.make((res, seen) => {
         res.setHeader("set-cookie", ["a=1; Path=/", "b=2; Path=/"])
         res.setHeader("x-twice", ["one", "two"])
-        json({ ok: true })(res, undefined as never)
+        json({ ok: true })(res, seen)
       })
       const client = yield* oneConnection
       const response = yield* client.execute(
