@@ -12,7 +12,7 @@
 //
 // MEM=1 swaps the loopback server for an in-memory client that answers after a `setImmediate` (an
 // answer that suspends, like a socket, without the kernel); FETCH=1 runs every layer on
-// `FetchHttpClient` instead of undici. C (default 64), ROUNDS (12), MS (1000).
+// `FetchHttpClient` instead of undici, LEAN=1 on our `UndiciHttpClient`. C (default 64), ROUNDS (12), MS (1000).
 import { Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { Message } from "../../src/index.ts"
@@ -24,6 +24,7 @@ import * as WireShape from "../../src/providers/openai-compat/WireShape.ts"
 import * as ClientSpan from "../../src/transport/ClientSpan.ts"
 import * as Outbound from "../../src/transport/Outbound.ts"
 import * as ProviderHttp from "../../src/transport/ProviderHttp.ts"
+import { UndiciHttpClient } from "../../src/node/index.ts"
 import * as Support from "../support.ts"
 import * as Transports from "../transports.ts"
 
@@ -43,7 +44,7 @@ const suspending = Layer.succeed(HttpClient.HttpClient)(HttpClient.make((request
 const program = Effect.scoped(Effect.gen(function*() {
   const server = process.env["MEM"] ? undefined : yield* Effect.acquireRelease(Effect.promise(() => Support.startServer()), (s) => Effect.sync(s.stop))
   const url = server?.url ?? "http://memory.invalid/v1"
-  const context = yield* Layer.build(server === undefined ? suspending : process.env["FETCH"] ? FetchHttpClient.layer : Transports.undiciLayer)
+  const context = yield* Layer.build(server === undefined ? suspending : process.env["FETCH"] ? FetchHttpClient.layer : process.env["LEAN"] ? UndiciHttpClient.layer : Transports.undiciLayer)
   const client = Layer.succeedContext(context)
   const http = yield* Effect.provide(Effect.service(HttpClient.HttpClient), client)
   const wire = { model: "bench-model", messages: [{ role: "user", content: "Hi" }] }
@@ -71,7 +72,7 @@ const program = Effect.scoped(Effect.gen(function*() {
     ["raw", Effect.suspend(() => Effect.flatMap(http.execute(HttpClientRequest.bodyJsonUnsafe(HttpClientRequest.bearerToken(HttpClientRequest.post(`${url}/chat/completions`), Support.KEY), wire)), (r) => r.json))],
     ["client span", Effect.suspend(() =>
       Effect.flatMap(
-        ClientSpan.around(request(), {}, redaction, (outgoing) =>
+        ClientSpan.around(request(), () => ({}), redaction, (outgoing) =>
           Effect.map(Effect.orDie(Outbound.execute(http, outgoing, [])), (response) => ({ response, headers: response.headers }))),
         ({ response }) => Effect.map(response.arrayBuffer, (buffer) => JSON.parse(utf8.decode(buffer)))
       ))],
@@ -109,7 +110,7 @@ const program = Effect.scoped(Effect.gen(function*() {
     }
   }
   const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[values.length >> 1]!
-  console.log(`CPU µs per call at ${C} concurrent (${server === undefined ? "in memory, answered after setImmediate" : process.env["FETCH"] ? "fetch, loopback" : "undici, loopback"}), median of ${ROUNDS} rounds`)
+  console.log(`CPU µs per call at ${C} concurrent (${server === undefined ? "in memory, answered after setImmediate" : process.env["FETCH"] ? "fetch, loopback" : process.env["LEAN"] ? "lean undici client, loopback" : "undici, loopback"}), median of ${ROUNDS} rounds`)
   console.log(`${"layer".padEnd(12)} ${"CPU/call".padStart(9)} ${"over raw".padStart(9)} ${"calls/s".padStart(8)}  ratio to raw (min-max)`)
   layers.forEach(([name], i) => {
     const over = cpu[i]!.map((x, r) => x - cpu[0]![r]!)

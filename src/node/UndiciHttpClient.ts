@@ -33,6 +33,7 @@ import { Effect, Exit, type Fiber, Layer, Option, Result } from "effect"
 import { HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse, Url } from "effect/http"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as NodeStream from "@effect/platform-node/NodeStream"
+import * as Outbound from "../transport/Outbound.ts"
 import { type Controller, DispatchedBody } from "./DispatchedBody.ts"
 import { DispatchedResponse, type RawHeaders } from "./DispatchedResponse.ts"
 
@@ -199,10 +200,11 @@ export const make: Effect.Effect<HttpClient.HttpClient, never, NodeHttpClient.Di
       return Effect.withFiber((fiber) => Effect.onInterrupt(sent(fiber), () => Effect.sync(() => exchange.stop())))
     }
 
-    return HttpClient.makeWith(
+    // No span of its own, no redirect followed, no `RequestInit` read: our transport skips turning those off.
+    return Outbound.markSelfContained(HttpClient.makeWith(
       (effect: Effect.Effect<HttpClientRequest.HttpClientRequest, HttpClientError.HttpClientError>) => Effect.flatMap(effect, send),
       Effect.succeed
-    )
+    ))
   }
 )
 

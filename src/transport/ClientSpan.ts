@@ -9,14 +9,31 @@
  * `HttpClient.TracerHeaderFilter` asks for them (secrets as `<redacted>`),
  * and our scrubbed `LlmError` as its failure.
  *
+ * With no tracer installed (Effect's default `nativeTracer` exports nothing)
+ * no span is made: it would reach nobody. The request still carries the
+ * caller's trace context when there is a current span; without one there is
+ * no trace to continue and no `traceparent` is sent.
+ *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Context, Effect, Tracer } from "effect"
 import { constFalse } from "effect/Function"
 import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse, HttpTraceContext } from "effect/http"
 import type * as LlmError from "../LlmError.ts"
 
 const constTrue = () => true
+
+// The trace context a request carries for `span`: effect/http's encoding for
+// our own spans, the same two headers for a span that came from outside
+// (which knows no parent of its own).
+const contextHeaders = (span: Tracer.AnySpan): Headers.Headers => {
+  if (span._tag === "Span") return HttpTraceContext.toHeaders(span)
+  const sampled = span.sampled
+  return Headers.fromRecordUnsafe({
+    b3: `${span.traceId}-${span.spanId}-${sampled ? "1" : "0"}`,
+    traceparent: `00-${span.traceId.padStart(32, "0")}-${span.spanId}-${sampled ? "01" : "00"}`
+  })
+}
 
 /**
  * What the span needs to keep secrets out.
@@ -42,20 +59,29 @@ export interface Answer {
 
 /**
  * Runs `send` (which executes `request` and checks the answer) inside a client
- * span. `attributes` must already be free of secrets. The span ends when the
- * response headers are in (or `send` fails); it never holds the response.
+ * span. `attributes` (read only when a span is made) must be free of secrets.
+ * The span ends when the response headers are in (or `send` fails); it never
+ * holds the response. `selfContained`: the client makes no span of its own
+ * (`Outbound.markSelfContained`), so there is none to turn off.
  *
  * @since 0.1.0
  */
 export const around = (
   request: HttpClientRequest.HttpClientRequest,
-  attributes: Readonly<Record<string, unknown>>,
+  attributes: () => Readonly<Record<string, unknown>>,
   redaction: Redaction,
-  send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<Answer, LlmError.LlmError>
+  send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<Answer, LlmError.LlmError>,
+  selfContained = false
 ): Effect.Effect<Answer, LlmError.LlmError> =>
   Effect.withFiber((fiber) => {
-    const name = fiber.getRef(HttpClient.SpanNameGenerator)(request)
     const propagate = fiber.getRef(HttpClient.TracerPropagationEnabled)
+    const untraced = <A>(effect: Effect.Effect<A, LlmError.LlmError>) =>
+      selfContained ? effect : Effect.provideService(effect, HttpClient.TracerDisabledWhen, constTrue)
+    if (fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) {
+      const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+      return untraced(send(propagate && parent !== undefined ? HttpClientRequest.setHeaders(request, contextHeaders(parent)) : request))
+    }
+    const name = fiber.getRef(HttpClient.SpanNameGenerator)(request)
     const filter = fiber.getRef(HttpClient.TracerHeaderFilter)
     // The default filter takes no header: nothing to look at.
     const anyHeader = filter !== constFalse
@@ -71,7 +97,7 @@ export const around = (
       return out
     }
     let response: Answer | undefined
-    const options = { kind: "client" as const, attributes: anyHeader ? { ...attributes, ...headerAttributes("request", request.headers) } : attributes }
+    const options = { kind: "client" as const, attributes: anyHeader ? { ...attributes(), ...headerAttributes("request", request.headers) } : attributes() }
     const traced = Effect.useSpan(name, options, (span) => {
       const outgoing = propagate ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span)) : request
       return Effect.matchEffect(send(outgoing), {
@@ -89,7 +115,7 @@ export const around = (
       })
     })
     return Effect.flatMap(
-      Effect.provideService(traced, HttpClient.TracerDisabledWhen, constTrue),
+      untraced(traced),
       () => response === undefined ? Effect.die("the client span ended without a response") : Effect.succeed(response)
     )
   })

@@ -49,6 +49,31 @@ export const unsafeHeader = (
   return undefined
 }
 
+// Clients known to make no span of their own and never to follow a redirect
+// (the lean undici client): nothing needs turning off around their requests.
+const selfContained = new WeakSet<HttpClient.HttpClient>()
+
+/**
+ * Marks `client` as one that makes no span of its own, never follows a
+ * redirect and never reads `FetchHttpClient.RequestInit`, so requests on it
+ * skip providing those settings (two context updates per request). A client
+ * derived from it (`HttpClient.mapRequest`, ...) is a new object, unmarked,
+ * and gets the general treatment.
+ *
+ * @since 0.1.0
+ */
+export const markSelfContained = <C extends HttpClient.HttpClient>(client: C): C => {
+  selfContained.add(client)
+  return client
+}
+
+/**
+ * Whether `client` was marked by `markSelfContained`.
+ *
+ * @since 0.1.0
+ */
+export const isSelfContained = (client: HttpClient.HttpClient): boolean => selfContained.has(client)
+
 /**
  * Executes `request` on `client` with redirects left unfollowed, whatever
  * client the user provides: a fetch following one would carry the key to
@@ -65,6 +90,7 @@ export const execute = (
   secretHeaders: ReadonlyArray<string>
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
   Effect.withFiber((fiber) => {
+    if (secretHeaders.length === 0 && selfContained.has(client)) return client.execute(request)
     const manual = Effect.provideService(client.execute(request), FetchHttpClient.RequestInit, {
       ...Context.getOrUndefined(fiber.context, FetchHttpClient.RequestInit),
       redirect: "manual"

@@ -189,6 +189,7 @@ const decoderOf = <A, I>(schema: Schema.Codec<A, I>): (input: unknown) => Result
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const client = yield* HttpClient.HttpClient
+  const selfContained = Outbound.isSelfContained(client)
   const base = options.baseUrl.replace(/\/+$/, "")
   const secrets = options.secrets ?? []
   const authorize = options.authorize ?? ((request, key) => HttpClientRequest.bearerToken(request, key))
@@ -258,7 +259,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const request = build(spec, call)
     const unsafe = Outbound.unsafeHeader(request, { requestIdHeader: options.requestIdHeader, apiKey: call.apiKey }, passedHeaders)
     if (unsafe !== undefined) return Effect.fail(fail(call, unsafe))
-    const attributes = Outbound.spanAttributes(request, { provider: options.provider, ...call }, scrub, urlOf(request))
+    const attributes = () => Outbound.spanAttributes(request, { provider: options.provider, ...call }, scrub, urlOf(request))
     return ClientSpan.around(request, attributes, redaction, (outgoing) =>
       Outbound.execute(client, outgoing, secretHeaders).pipe(
         Effect.mapError((error) => transportError(call, error, "send")),
@@ -268,7 +269,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           const checked = checkStatus(call, answer)
           return call.onHeaders === undefined ? checked : Effect.andThen(call.onHeaders(answer.headers), checked)
         })
-      ))
+      ), selfContained)
   }
 
   const checkStatus = (call: CallContext, answer: ClientSpan.Answer): Effect.Effect<ClientSpan.Answer, LlmError.LlmError> => {

@@ -4,13 +4,17 @@
  * connection (an agent with one connection is stuck for good otherwise).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Effect, Exit, Fiber, Layer, Scheduler, Stream } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { Cause, Context, Effect, Exit, Fiber, Layer, Redacted, Scheduler, Stream } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Agent, interceptors } from "undici"
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { Message } from "../../src/index.ts"
 import { UndiciHttpClient } from "../../src/node/index.ts"
+import * as OpenAi from "../../src/providers/openai/OpenAi.ts"
+import * as Outbound from "../../src/transport/Outbound.ts"
+import * as Recording from "../observability/RecordingTracer.ts"
 import * as RawServer from "./support.ts"
 
 /** The client on an agent of one connection per origin, for the test's scope. */
@@ -325,4 +329,37 @@ describe("UndiciHttpClient: a response nobody will read", () => {
     })
     assert.strictEqual(output.trim(), "free closed")
   })
+})
+
+describe("UndiciHttpClient: tracing through our transport", () => {
+  it.live("the client is marked self-contained; a client derived from it is not", () =>
+    Effect.gen(function*() {
+      const client = yield* oneConnection
+      assert.isTrue(Outbound.isSelfContained(client))
+      assert.isFalse(Outbound.isSelfContained(HttpClient.mapRequest(client, HttpClientRequest.setHeader("x-extra", "1"))))
+      const fetchContext = yield* Layer.build(FetchHttpClient.layer)
+      assert.isFalse(Outbound.isSelfContained(Context.get(fetchContext, HttpClient.HttpClient)))
+    }))
+
+  it.live("with a tracer: one HTTP client span per request, ours, named by the traceparent the server saw", () =>
+    Effect.gen(function*() {
+      const server = yield* RawServer.make(json({
+        id: "c",
+        object: "chat.completion",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }]
+      }))
+      const context = yield* Layer.build(UndiciHttpClient.layer)
+      const backend = yield* OpenAi.make({ apiKey: Redacted.make("sk-trace-test"), baseUrl: `${server.url}/v1`, model: "m" }).pipe(
+        Effect.provideContext(context)
+      )
+      const recording = Recording.make()
+      yield* backend.chat({ messages: [Message.user("hi")] }).pipe(Recording.traced(recording))
+      yield* backend.chat({ messages: [Message.user("hi")] }).pipe(Recording.traced(recording))
+      const http = recording.spans.filter((span) => span.attributes.has("http.request.method"))
+      assert.strictEqual(http.length, 2)
+      assert.deepStrictEqual(server.seen.map((seen) => String(seen.headers["traceparent"]).split("-")[2]), http.map((span) => span.spanId))
+      assert.isTrue(http.every((span) => span.attributes.get("http.response.status_code") === 200))
+    }))
 })

@@ -134,5 +134,29 @@ describe("pipeline spans", () => {
       yield* backend.chat(ask).pipe(Effect.withParentSpan(outer))
       assert.strictEqual(server.requests.length, 1)
       assert.strictEqual(server.requests[0]!.headers["traceparent"]?.split("-")[1], outer.traceId)
+      // No span is made under the default tracer: the caller's own span is the parent the server sees.
+      assert.strictEqual(server.requests[0]!.headers["traceparent"], `00-${outer.traceId}-${outer.spanId}-01`)
+    }))
+
+  it.live("without a tracer a context that came from outside (an incoming request's) is carried on", () =>
+    Effect.gen(function*() {
+      const { backend, server } = yield* OpenAiSetup.setup(() => ({ kind: "json", body: Fixtures.completion({}) }))
+      const incoming = Tracer.externalSpan({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true })
+      yield* backend.chat(ask).pipe(Effect.withParentSpan(incoming))
+      const headers = server.requests[0]!.headers
+      assert.strictEqual(headers["traceparent"], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+      assert.strictEqual(headers["b3"], "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1")
+    }))
+
+  it.live("without a tracer and without a current span there is no trace to continue: no trace headers", () =>
+    Effect.gen(function*() {
+      const { backend, server } = yield* OpenAiSetup.setup(() => ({ kind: "json", body: Fixtures.completion({}) }))
+      yield* backend.chat(ask)
+      yield* backend.chat(ask).pipe(Effect.provideService(Tracer.Tracer, Tracer.nativeTracer))
+      assert.strictEqual(server.requests.length, 2)
+      for (const request of server.requests) {
+        assert.isUndefined(request.headers["traceparent"])
+        assert.isUndefined(request.headers["b3"])
+      }
     }))
 })
