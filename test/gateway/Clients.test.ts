@@ -6,7 +6,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
+import * as Clients from "../../src/gateway/Clients.ts"
 import { hashKey } from "../../src/gateway/Clients.ts"
+import type * as GatewayConfig from "../../src/gateway/GatewayConfig.ts"
 import * as S from "./support.ts"
 
 const post = (url: string, body: unknown, key: string | null = S.CLIENT_KEY, headers: Record<string, string> = {}) =>
@@ -27,6 +29,25 @@ describe("gateway clients", () => {
     assert.strictEqual(hashKey("abc"), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     assert.strictEqual(hashKey("clé-🔑"), "sha256:26253e5f26eabf0b67ccfade68b830ef32a1cc9b1f4df6a2fddf59506276ad50")
   })
+
+  it.effect("a key accepted once is known at once after; wrong and near keys stay refused, whatever came before", () =>
+    Effect.gen(function*() {
+      const configured: ReadonlyArray<GatewayConfig.Client> = [
+        { name: "a", keyHash: hashKey("key-a"), priority: "high" },
+        { name: "b", keyHash: hashKey("key-b") }
+      ]
+      const clients = Clients.make(configured, false)
+      const who = (authorization: string | undefined) =>
+        clients.authenticate(authorization).pipe(Effect.map((client) => client.name), Effect.orElseSucceed(() => "401"))
+      const asked = ["Bearer key-a", "Bearer key-a", "Bearer key-b", "Bearer key-", "Bearer key-a2", "Bearer KEY-A", "Bearer key-b", undefined]
+      const answers: Array<string> = []
+      for (const authorization of asked) answers.push(yield* who(authorization))
+      assert.deepStrictEqual(answers, ["a", "a", "b", "401", "401", "401", "b", "401"])
+      // A flood of wrong keys (past the bound of accepted keys) changes nothing for either.
+      for (let i = 0; i < 3000; i++) assert.strictEqual(yield* who(`Bearer wrong-${i}`), "401")
+      assert.strictEqual(yield* who("Bearer key-b"), "b")
+      assert.strictEqual(yield* who("Bearer key-a"), "a")
+    }))
 
   it.live("a missing or wrong key is 401 and nothing is spent", () =>
     Effect.gen(function*() {
