@@ -10,8 +10,17 @@
  * @since 0.1.0
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { ByteSize, Clock, Context, Effect, Layer, Scope } from "effect"
-import { HttpIncomingMessage, HttpRouter, type HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Clock, Context, Effect, type Fiber, Layer, Scope, Tracer } from "effect"
+import {
+  type Headers,
+  HttpIncomingMessage,
+  HttpRouter,
+  type HttpServer,
+  type HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse,
+  HttpTraceContext
+} from "effect/http"
 import type { HttpClient } from "effect/http"
 import { createServer } from "node:http"
 import type { Socket } from "node:net"
@@ -100,6 +109,21 @@ const held = <A, E>(acquire: Effect.Effect<A, E>, release: (a: A) => Effect.Effe
     return Effect.flatMap(acquire, (a) => Effect.as(Scope.addFinalizer(scope, release(a)), a))
   }))
 
+// With no tracer installed Effect's server opens no span, so the calls a request
+// makes upstream would carry no trace context: the caller's own (`traceparent`
+// or `b3`) becomes their parent, and their requests carry it on. (With a tracer,
+// the server's span is the parent already.)
+const continued = <A, E, R>(
+  fiber: Fiber.Fiber<unknown, unknown>,
+  headers: Headers.Headers,
+  answered: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  if (headers["traceparent"] === undefined && headers["b3"] === undefined) return answered
+  if (Context.getOrUndefined(fiber.context, Tracer.ParentSpan) !== undefined) return answered
+  const incoming = HttpTraceContext.fromHeaders(headers)
+  return incoming._tag === "None" ? answered : Effect.withParentSpan(answered, incoming.value)
+}
+
 // Every API request runs this, so it is plain steps rather than a generator.
 const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => void) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
@@ -133,7 +157,7 @@ const route = (gateway: Gateway, handler: Api.Handler, log: (line: string) => vo
             : answer(undefined)
         })
       }).pipe(Effect.catchTag("Rejection", (rejection) => Effect.succeed(Http.fromRejection(rejection))))
-      return Effect.andThen(counted, Effect.map(answered, (response) => {
+      return Effect.andThen(counted, Effect.map(continued(fiber, headers, answered), (response) => {
         status = response.status
         return HttpServerResponse.setHeaders(response, { ...cors, "x-request-id": requestId })
       }))

@@ -8,7 +8,8 @@
  * `nativeTracer` exports nothing, so spans made under it are observable by
  * nobody; skipping them saves two span objects, their attribute maps and an
  * `onExit` per call and per attempt (measured in the bench's overhead table).
- * The HTTP client span and trace-context propagation are unaffected.
+ * The transport's HTTP client span follows the same rule (`ClientSpan.around`);
+ * a request still carries the caller's trace context when there is a current span.
  *
  * @since 0.1.0
  */

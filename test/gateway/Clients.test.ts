@@ -49,6 +49,27 @@ describe("gateway clients", () => {
       assert.strictEqual(yield* who("Bearer key-a"), "a")
     }))
 
+  it.live("without a tracer, an incoming request's trace context reaches upstream; without one, none is made up", () =>
+    Effect.gen(function*() {
+      const up = yield* S.upstream((r) =>
+        r.json.stream === true
+          ? { kind: "sse", frames: S.sse([S.chunk({ role: "assistant", content: "x" }), S.chunk({}, "stop")]) }
+          : { kind: "json", body: S.completion("x") }
+      )
+      const { url } = yield* S.serve(S.baseConfig([S.backend("primary", up.url)]))
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
+      assert.strictEqual((yield* post(url, hi, S.CLIENT_KEY, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` })).status, 200)
+      assert.strictEqual((yield* post(url, { ...hi, stream: true }, S.CLIENT_KEY, { b3: `${traceId}-00f067aa0ba902b7-1` })).status, 200)
+      assert.strictEqual((yield* post(url, hi)).status, 200)
+      assert.strictEqual(up.seen.length, 3)
+      // Its caller's span is the parent of the upstream request, as that request's traceparent names it.
+      assert.strictEqual(up.seen[0]!.headers["traceparent"], `00-${traceId}-00f067aa0ba902b7-01`)
+      assert.strictEqual(up.seen[1]!.headers["traceparent"], `00-${traceId}-00f067aa0ba902b7-01`, "a stream too")
+      // The last request came with no context, and no tracer is installed: none is made up.
+      assert.isUndefined(up.seen[2]!.headers["traceparent"])
+      assert.isUndefined(up.seen[2]!.headers["b3"])
+    }))
+
   it.live("a missing or wrong key is 401 and nothing is spent", () =>
     Effect.gen(function*() {
       const up = yield* S.upstream(() => ({ kind: "json", body: S.completion("x") }))
