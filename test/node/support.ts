@@ -6,7 +6,7 @@
  */
 import { Effect, type Scope } from "effect"
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as Listen from "../support/Listen.ts"
 
 export interface Seen {
   readonly method: string
@@ -27,42 +27,32 @@ export interface RawServer {
 export type Answer = (res: Http.ServerResponse, seen: Seen) => void
 
 export const make = (answer: Answer): Effect.Effect<RawServer, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.callback<{ readonly server: Http.Server; readonly raw: RawServer }>((resume) => {
-      const seen: Array<Seen> = []
-      const server = Http.createServer((req, res) => {
-        const parts: Array<Buffer> = []
-        req.on("data", (part: Buffer) => parts.push(part))
-        req.on("end", () => {
-          const record: Seen = {
-            method: req.method ?? "",
-            url: req.url ?? "",
-            headers: req.headers,
-            body: Buffer.concat(parts),
-            ended: "open",
-            written: 0
-          }
-          seen.push(record)
-          res.on("finish", () => {
-            if (record.ended === "open") record.ended = "finished"
-          })
-          res.on("close", () => {
-            if (record.ended === "open") record.ended = "closed"
-          })
-          answer(res, record)
+  Effect.suspend(() => {
+    const seen: Array<Seen> = []
+    const server = Http.createServer((req, res) => {
+      const parts: Array<Buffer> = []
+      req.on("data", (part: Buffer) => parts.push(part))
+      req.on("end", () => {
+        const record: Seen = {
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(parts),
+          ended: "open",
+          written: 0
+        }
+        seen.push(record)
+        res.on("finish", () => {
+          if (record.ended === "open") record.ended = "finished"
         })
+        res.on("close", () => {
+          if (record.ended === "open") record.ended = "closed"
+        })
+        answer(res, record)
       })
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as AddressInfo
-        resume(Effect.succeed({ server, raw: { url: `http://127.0.0.1:${port}`, seen } }))
-      })
-    }),
-    ({ server }) =>
-      Effect.callback<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  ).pipe(Effect.map(({ raw }) => raw))
+    })
+    return Effect.map(Listen.local(server), (url): RawServer => ({ url, seen }))
+  })
 
 /** Writes `total` bytes of `x` in 16 KiB pieces as fast as the socket takes them, counting what it took. */
 export const flood = (res: Http.ServerResponse, seen: Seen, total: number): void => {

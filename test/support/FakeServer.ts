@@ -6,7 +6,7 @@
  */
 import { Effect, type Scope } from "effect"
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as Listen from "./Listen.ts"
 
 export interface Recorded {
   readonly method: string
@@ -93,34 +93,24 @@ const respond = (res: Http.ServerResponse, action: Action) => {
 
 /** Starts a server for the enclosing scope. */
 export const make = (handler: Handler): Effect.Effect<FakeServer, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.callback<{ readonly server: Http.Server; readonly fake: FakeServer }>((resume) => {
-      const requests: Array<Recorded> = []
-      const server = Http.createServer((req, res) => {
-        const parts: Array<Buffer> = []
-        req.on("data", (part: Buffer) => parts.push(part))
-        req.on("end", () => {
-          const body = Buffer.concat(parts).toString("utf8")
-          const headers: Record<string, string> = {}
-          for (const [name, value] of Object.entries(req.headers)) {
-            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value
-          }
-          const recorded: Recorded = { method: req.method ?? "", url: req.url ?? "", headers, body, json: parse(body) }
-          requests.push(recorded)
-          respond(res, handler(recorded, requests.length - 1))
-        })
+  Effect.suspend(() => {
+    const requests: Array<Recorded> = []
+    const server = Http.createServer((req, res) => {
+      const parts: Array<Buffer> = []
+      req.on("data", (part: Buffer) => parts.push(part))
+      req.on("end", () => {
+        const body = Buffer.concat(parts).toString("utf8")
+        const headers: Record<string, string> = {}
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value
+        }
+        const recorded: Recorded = { method: req.method ?? "", url: req.url ?? "", headers, body, json: parse(body) }
+        requests.push(recorded)
+        respond(res, handler(recorded, requests.length - 1))
       })
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as AddressInfo
-        resume(Effect.succeed({ server, fake: { url: `http://127.0.0.1:${port}`, requests } }))
-      })
-    }),
-    ({ server }) =>
-      Effect.callback<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  ).pipe(Effect.map(({ fake }) => fake))
+    })
+    return Effect.map(Listen.local(server), (url): FakeServer => ({ url, requests }))
+  })
 
 /** SSE frames from JSON payloads (`data: <json>\n\n`), optionally ending with `[DONE]`. */
 export const sse = (payloads: ReadonlyArray<unknown>, options?: { readonly done?: boolean }): Array<string> => [

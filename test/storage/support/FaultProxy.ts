@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as Listen from "../../support/Listen.ts"
 
 export interface Seen {
   readonly method: string
@@ -51,72 +51,62 @@ const flat = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
 }
 
 export const make = (upstream: string, rule: Rule) =>
-  Effect.acquireRelease(
-    Effect.callback<{ readonly server: Http.Server; readonly proxy: FaultProxy }>((resume) => {
-      const seen: Array<Seen> = []
-      const target = new URL(upstream)
-      const server = Http.createServer((req, res) => {
-        const url = new URL(req.url ?? "/", "http://proxy")
-        const headers = flat(req.headers)
-        const request: Seen = {
-          method: req.method ?? "GET",
-          url: req.url ?? "/",
-          path: url.pathname,
-          query: url.searchParams,
-          headers,
-          accessKeyId: /Credential=([^/]+)\//.exec(headers["authorization"] ?? "")?.[1]
-        }
-        const index = seen.length
-        seen.push(request)
-        const action = rule(request, index)
-        if (action.kind === "resetMidBody") {
-          let received = 0
-          req.on("data", (chunk: Buffer) => {
-            received += chunk.length
-            if (received >= action.after) req.socket.destroy()
-          })
-          return
-        }
-        const chunks: Array<Buffer> = []
-        req.on("data", (chunk: Buffer) => chunks.push(chunk))
-        req.on("end", () => {
-          switch (action.kind) {
-            case "hang":
-              return
-            case "reset":
-              req.socket.destroy()
-              return
-            case "respond":
-              res.writeHead(action.status, action.headers ?? {})
-              res.end(action.body ?? "")
-              return
-            case "forward": {
-              const out = Http.request(
-                { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-                (answer) => {
-                  res.writeHead(answer.statusCode ?? 502, answer.headers)
-                  answer.pipe(res)
-                }
-              )
-              out.on("error", () => res.socket?.destroy())
-              // A client that gave up takes its upstream request with it.
-              res.on("close", () => out.destroy())
-              out.end(Buffer.concat(chunks))
-            }
-          }
+  Effect.suspend(() => {
+    const seen: Array<Seen> = []
+    const target = new URL(upstream)
+    const server = Http.createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://proxy")
+      const headers = flat(req.headers)
+      const request: Seen = {
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        path: url.pathname,
+        query: url.searchParams,
+        headers,
+        accessKeyId: /Credential=([^/]+)\//.exec(headers["authorization"] ?? "")?.[1]
+      }
+      const index = seen.length
+      seen.push(request)
+      const action = rule(request, index)
+      if (action.kind === "resetMidBody") {
+        let received = 0
+        req.on("data", (chunk: Buffer) => {
+          received += chunk.length
+          if (received >= action.after) req.socket.destroy()
         })
+        return
+      }
+      const chunks: Array<Buffer> = []
+      req.on("data", (chunk: Buffer) => chunks.push(chunk))
+      req.on("end", () => {
+        switch (action.kind) {
+          case "hang":
+            return
+          case "reset":
+            req.socket.destroy()
+            return
+          case "respond":
+            res.writeHead(action.status, action.headers ?? {})
+            res.end(action.body ?? "")
+            return
+          case "forward": {
+            const out = Http.request(
+              { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+              (answer) => {
+                res.writeHead(answer.statusCode ?? 502, answer.headers)
+                answer.pipe(res)
+              }
+            )
+            out.on("error", () => res.socket?.destroy())
+            // A client that gave up takes its upstream request with it.
+            res.on("close", () => out.destroy())
+            out.end(Buffer.concat(chunks))
+          }
+        }
       })
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as AddressInfo
-        resume(Effect.succeed({ server, proxy: { url: `http://127.0.0.1:${port}`, seen } }))
-      })
-    }),
-    ({ server }) =>
-      Effect.callback<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  ).pipe(Effect.map(({ proxy }) => proxy))
+    })
+    return Effect.map(Listen.local(server), (url): FaultProxy => ({ url, seen }))
+  })
 
 /** Is this an UploadPart request for part `n`? */
 export const isPart = (request: Seen, n?: number) =>
